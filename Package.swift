@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Language mode 5: the numerical code passes unsafe buffers between BLAS calls and
+// Swift 6's strict concurrency checking adds noise there without catching real bugs
+// (no module shares mutable state across threads; BLAS threads live inside OpenBLAS).
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "gwasflow",
+    products: [
+        .executable(name: "gwasflow", targets: ["gwasflow"]),
+        .library(name: "GWASFlow", targets: ["GWASFlow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLinearAlgebra", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Numerics", dependencies: ["CLinearAlgebra"], swiftSettings: v5),
+        .target(name: "Formats", dependencies: ["Numerics", "CZlib"], swiftSettings: v5),
+        .target(name: "Relatedness", dependencies: ["Numerics", "Formats"], swiftSettings: v5),
+        .target(name: "Flows", dependencies: ["Numerics"], swiftSettings: v5),
+        .target(name: "Dependence", dependencies: ["Flows", "Numerics"], swiftSettings: v5),
+        .target(name: "Association", dependencies: ["Numerics", "Formats"], swiftSettings: v5),
+        .target(name: "Simulation", dependencies: ["Numerics", "Formats"], swiftSettings: v5),
+        .target(name: "Report", dependencies: [], swiftSettings: v5),
+        .target(name: "GWASFlow",
+                dependencies: ["Numerics", "Formats", "Relatedness", "Flows", "Dependence",
+                               "Association", "Simulation", "Report"],
+                swiftSettings: v5),
+        .executableTarget(name: "gwasflow",
+                          dependencies: ["GWASFlow",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: v5),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: v5),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Numerics"], swiftSettings: v5),
+        .testTarget(name: "RelatednessTests", dependencies: ["Relatedness", "Formats"], swiftSettings: v5),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows"], swiftSettings: v5),
+        .testTarget(name: "DependenceTests", dependencies: ["Dependence", "Flows"], swiftSettings: v5),
+        .testTarget(name: "AssociationTests", dependencies: ["Association", "Formats"], swiftSettings: v5),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Formats"], swiftSettings: v5),
+        .testTarget(name: "PipelineTests", dependencies: ["GWASFlow"], swiftSettings: v5),
+    ]
+)

@@ -63,6 +63,22 @@ final class ClumpingTests: XCTestCase {
             XCTAssertGreaterThan(clumping.clumps.count, 3, "\(parameters)")
             XCTAssertGreaterThan(clumping.clumps.filter { $0.members.count >= 2 }.count, 1, "\(parameters): clumps with members")
             assertSameLines(text, expected, "\(parameters)")
+            assertLociTableAgrees(ClumpReport.lociTable(clumping), plink: expected, folder + "/d.bim")
+        }
+    }
+
+    /// Each loci row: index SNP and size (1 + SP2 count) as in PLINK's table, span from the .bim.
+    func assertLociTableAgrees(_ table: String, plink: String, _ bimPath: String) {
+        let position = Dictionary(uniqueKeysWithValues: ((try? PlinkBim.read(path: bimPath)) ?? []).map { ($0.id, $0.position) })
+        let plinkRows = plink.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
+        let ours = table.split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
+        XCTAssertEqual(ours.count, plinkRows.count)
+        for (o, p) in zip(ours, plinkRows) {
+            XCTAssertEqual(o[1], p[2])
+            let members = p[11] == "NONE" ? [] : p[11].split(separator: ",").map { String($0.dropLast(3)) }
+            XCTAssertEqual(Int(o[5]), members.count + 1)
+            let positions = members.map { position[$0]! } + [position[String(p[2])]!]
+            XCTAssertEqual(Double(o[6])!, Double(positions.max()! - positions.min()!) / 1000, accuracy: 5e-4)
         }
     }
 

@@ -12,8 +12,8 @@ public enum ColumnSelection: Equatable, Sendable {
     /// Parses a command-line list: all tokens numbers or `a-b` ranges → positions, otherwise names.
     /// An empty text or `all` selects every column.
     public init(parsing text: String) throws {
-        let tokens = text.split(separator: ",").map { $0.trimmingWhitespace() }
-        if tokens.isEmpty || (tokens.count == 1 && tokens[0].lowercased() == "all") { self = .all; return }
+        let tokens = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+        if (tokens.count == 1 && tokens[0].isEmpty) || (tokens.count == 1 && tokens[0].lowercased() == "all") { self = .all; return }
         if tokens.contains(where: { $0.isEmpty }) {
             throw FormatError(path: "--columns", "empty entry in '\(text)'; expected a comma-separated list like 1,2,4 or TSH,FT4")
         }

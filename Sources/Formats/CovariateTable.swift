@@ -43,9 +43,9 @@ public struct CovariateTable {
             let name = table.names[j]
             var numeric = [Double](repeating: .nan, count: n)
             var firstText: (value: Substring, line: Int)?
-            for (i, row) in table.cells.enumerated() {
-                guard let row else { continue }
-                if let v = codes.number(row[j]) { numeric[i] = v } else if firstText == nil { firstText = (row[j], table.lines[i]) }
+            for i in table.rowsInFileOrder {
+                let cell = table.cells[i]![j]
+                if let v = codes.number(cell) { numeric[i] = v } else if firstText == nil { firstText = (cell, table.lines[i]) }
             }
             guard let firstText else {
                 names.append(name)

@@ -56,8 +56,8 @@ public struct Eigenvectors {
             }
             return try readGemma(vectorsPath: path, valuesPath: nil)
         }
-        return try readRows(path: path, format: .plink19, idColumns: 2, trailing: 0, first: first, rest: &lines,
-                            eigenvalues: nil)
+        return try readRows(path: path, format: .plink19, layout: RowLayout(fid: 0, iid: 1, values: 2, trailing: 0),
+                            first: first, rest: &lines, eigenvalues: nil)
     }
 
     /// GEMMA's `(eigenU, eigenD)` paths when `path` names one of them or is the prefix beside them.
@@ -88,8 +88,8 @@ public struct Eigenvectors {
     static func readGemma(vectorsPath: String, valuesPath: String?) throws -> Eigenvectors {
         var lines = try TextLines(path: vectorsPath).makeIterator()
         guard let first = lines.next() else { throw FormatError(path: vectorsPath, "empty file: expected GEMMA eigenvectors (.eigenU.txt)") }
-        let table = try readRows(path: vectorsPath, format: .gemma, idColumns: 0, trailing: 0, first: first, rest: &lines,
-                                 eigenvalues: nil)
+        let table = try readRows(path: vectorsPath, format: .gemma, layout: RowLayout(fid: nil, iid: nil, values: 0, trailing: 0),
+                                 first: first, rest: &lines, eigenvalues: nil)
         let n = table.vectors.rows
         guard table.vectors.columns == n else {
             throw FormatError(path: vectorsPath, "expected a square matrix (GEMMA .eigenU.txt is n × n), found \(n) rows of \(table.vectors.columns) values")
@@ -116,34 +116,46 @@ public struct Eigenvectors {
         if !glued.isEmpty { cells.insert(glued, at: 0) }
         let values = try cells.enumerated().map { try number($0.element, path: path, line: first.number, column: $0.offset + 2) }
         guard let row = rest.next() else { throw FormatError(path: path, "no eigenvector rows after the #eigvals: line") }
-        return try readRows(path: path, format: .eigensoft, idColumns: 1, trailing: 1, first: row, rest: &rest, eigenvalues: values)
+        return try readRows(path: path, format: .eigensoft, layout: RowLayout(fid: nil, iid: 0, values: 1, trailing: 1),
+                            first: row, rest: &rest, eigenvalues: values)
     }
 
     /// PLINK 2 `.eigenvec` with its header.
     static func readPlink2(path: String, header: TextLines.Line, rest: inout AnyIterator<TextLines.Line>) throws -> Eigenvectors {
         let names = header.fields.map { ($0.hasPrefix("#") ? $0.dropFirst() : $0).uppercased() }
-        var idColumns = names[0] == "FID" ? 2 : 1
-        if names[0] == "FID" && (names.count < 2 || names[1] != "IID") {
+        let hasFID = names[0] == "FID"
+        if hasFID && (names.count < 2 || names[1] != "IID") {
             throw FormatError(path: path, line: header.number, "header starts with FID, so the second column must be IID")
         }
+        var idColumns = hasFID ? 2 : 1
         if names.count > idColumns && names[idColumns] == "SID" { idColumns += 1 }
         guard names.count > idColumns else {
             throw FormatError(path: path, line: header.number, "header has no eigenvector columns after the IDs")
         }
         guard let row = rest.next() else { throw FormatError(path: path, "no rows after the header") }
-        let table = try readRows(path: path, format: .plink2, idColumns: idColumns, trailing: 0, first: row, rest: &rest, eigenvalues: nil)
+        let layout = RowLayout(fid: hasFID ? 0 : nil, iid: hasFID ? 1 : 0, values: idColumns, trailing: 0)
+        let table = try readRows(path: path, format: .plink2, layout: layout, first: row, rest: &rest, eigenvalues: nil)
         guard table.vectors.columns == names.count - idColumns else {
             throw FormatError(path: path, line: table.lines.first ?? header.number, "expected \(names.count) columns as in the header, found \(table.vectors.columns + idColumns)")
         }
         return table
     }
 
-    /// Rows of `idColumns` IDs (0, 1 = IID, 2 = FID IID, 3 = FID IID SID), numbers, and `trailing` ignored
-    /// fields; every row as wide as the first; duplicate IDs rejected.
-    static func readRows(path: String, format: EigenvectorFormat, idColumns: Int, trailing: Int, first: TextLines.Line,
+    /// Where a row's fields are: the FID and IID columns (nil when absent), the first value column,
+    /// and how many fields after the values are ignored (EIGENSOFT's label).
+    struct RowLayout {
+        var fid: Int?
+        var iid: Int?
+        var values: Int
+        var trailing: Int
+    }
+
+    /// Rows of IDs, numbers and ignored trailing fields as `layout` says; every row as wide as the
+    /// first; duplicate IDs rejected.
+    static func readRows(path: String, format: EigenvectorFormat, layout: RowLayout, first: TextLines.Line,
                          rest: inout AnyIterator<TextLines.Line>, eigenvalues: [Double]?) throws -> Eigenvectors {
         let width = first.fields.count
-        let k = width - idColumns - trailing
+        let k = width - layout.values - layout.trailing
         guard k >= 1 else {
             throw FormatError(path: path, line: first.number, "expected ID columns followed by at least one eigenvector value, found \(width) column\(width == 1 ? "" : "s")")
         }
@@ -160,15 +172,15 @@ public struct Eigenvectors {
             guard f.count == width else {
                 throw FormatError(path: path, line: line.number, "expected \(width) columns as on line \(first.number), found \(f.count)")
             }
-            if idColumns > 0 {
-                let id = idColumns == 1 ? IndividualID(fid: nil, iid: String(f[0])) : IndividualID(fid: String(f[0]), iid: String(f[1]))
+            if let iid = layout.iid {
+                let id = IndividualID(fid: layout.fid.map { String(f[$0]) }, iid: String(f[iid]))
                 if let earlier = seen[id] {
                     throw FormatError(path: path, line: line.number, "duplicate individual \(id) (first on line \(earlier))")
                 }
                 seen[id] = line.number
                 ids.append(id)
             }
-            for c in idColumns..<(idColumns + k) {
+            for c in layout.values..<(layout.values + k) {
                 rowMajor.append(try number(f[c], path: path, line: line.number, column: c + 1))
             }
             lines.append(line.number)

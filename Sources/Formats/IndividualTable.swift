@@ -99,6 +99,11 @@ struct IndividualTable {
         self.lines = lines
     }
 
+    /// `.fam` rows that have a row in the file, in file order (so errors come first-line first).
+    var rowsInFileOrder: [Int] {
+        cells.indices.filter { cells[$0] != nil }.sorted { lines[$0] < lines[$1] }
+    }
+
     /// The hint added to a non-numeric first row of a GEMMA-style table, which is usually a header.
     func headerHint(line: Int) -> String {
         convention == .gemma && line == lines.first ? " (a header line? PLINK-style tables start with FID IID)" : ""

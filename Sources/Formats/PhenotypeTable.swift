@@ -26,8 +26,8 @@ public struct PhenotypeTable {
         let chosen = try columns.resolve(in: table.names, path: path, hasHeader: table.convention == .plink)
         let codes: MissingCodes = table.convention == .gemma ? .gemmaPhenotype : .plink
         var values = Matrix<Double>(rows: fam.count, columns: chosen.count, repeating: .nan)
-        for (i, row) in table.cells.enumerated() {
-            guard let row else { continue }
+        for i in table.rowsInFileOrder {
+            let row = table.cells[i]!
             for (k, j) in chosen.enumerated() {
                 guard let v = codes.number(row[j]) else {
                     throw FormatError(path: path, line: table.lines[i],

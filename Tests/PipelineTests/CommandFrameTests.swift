@@ -66,7 +66,9 @@ final class CommandFrameTests: XCTestCase {
 
     func testProjectDefaultsFillMissingFlagsAndFlagsWin() throws {
         let dir = try temporaryFolder(self)
-        try AtomicFile.write("# project\nbfile = \"data/geno\"  # genotypes\nout = 'res/run1'\n\ncovar=\"c.tsv\"\n",
+        // The log is written beside the prefix, so the prefix must point into the temporary folder.
+        let out = dir.appendingPathComponent("res/run1").path
+        try AtomicFile.write("# project\nbfile = \"data/geno\"  # genotypes\nout = '\(out)'\n\ncovar=\"c.tsv\"\n",
                              to: dir.appendingPathComponent("gwasflow.toml").path)
         let (prefix, bfile, covar, pcs) = try CommandRun.execute(settings: RunSettings(quiet: true), out: nil,
                                                                  directory: dir.path, commandLine: ["gwasflow", "x"])
@@ -74,7 +76,7 @@ final class CommandFrameTests: XCTestCase {
             (prefix, try context.requiredPath(nil, or: .bfile), context.path("explicit.tsv", or: .covar),
              context.path(nil, or: .pcs))
         }
-        XCTAssertEqual(prefix, "res/run1")
+        XCTAssertEqual(prefix, out)
         XCTAssertEqual(bfile, "data/geno")
         XCTAssertEqual(covar, "explicit.tsv")
         XCTAssertNil(pcs)

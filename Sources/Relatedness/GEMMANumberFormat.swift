@@ -20,10 +20,11 @@ public enum GEMMANumberFormat {
         guard value.isFinite, magnitude > 1e-20, magnitude < 1e20 else { return appendByC(value, to: &out) }
         var exponent = Int(log10(magnitude).rounded(.down))
         var scaled = scaleToTenDigits(magnitude, exponent: exponent)
-        if scaled < 999_999_999.5 {
+        // log10 can be off by one near powers of ten: normalise to 10 digits before the point.
+        if scaled < 1_000_000_000 {
             exponent -= 1
             scaled = scaleToTenDigits(magnitude, exponent: exponent)
-        } else if scaled >= 9_999_999_999.5 {
+        } else if scaled >= 10_000_000_000 {
             exponent += 1
             scaled = scaleToTenDigits(magnitude, exponent: exponent)
         }

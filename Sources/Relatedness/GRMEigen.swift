@@ -1,0 +1,104 @@
+import Formats
+import Numerics
+
+/// The eigendecomposition of a GRM as GEMMA's `-eigen` produces it: K = U diag(d) Uᵀ.
+public struct GRMEigendecomposition {
+    /// Eigenvalues, ascending; those below `GRMEigen.zeroThreshold` are exactly 0.
+    public var values: [Double]
+    /// Orthonormal eigenvectors as columns, in the order of `values` (n × n).
+    public var vectors: Matrix<Double>
+    /// How many eigenvalues were set to 0.
+    public var zeroedCount: Int
+
+    public init(values: [Double], vectors: Matrix<Double>, zeroedCount: Int) {
+        precondition(vectors.rows == vectors.columns && vectors.columns == values.count, "n eigenvalues, n × n vectors")
+        self.values = values
+        self.vectors = vectors
+        self.zeroedCount = zeroedCount
+    }
+
+    /// Number of individuals.
+    public var count: Int { values.count }
+}
+
+/// Eigendecomposition of a GRM, the way GEMMA 0.98.5's `-eigen` does it (checked against the
+/// Debian binary, see the tests):
+///
+/// 1. the matrix is double-centred first, `P K P` with `P = I − 11ᵀ/n` (GEMMA does this for `-eigen`
+///    on both `.cXX` and `.sXX` matrices; a GRM built over all individuals is already centred);
+/// 2. LAPACK `dsyevd` gives ascending eigenvalues and orthonormal eigenvectors;
+/// 3. every eigenvalue below 1e-10 — including negative ones, however large — is set to 0
+///    (GEMMA warns "Matrix G has N eigenvalues close to zero").
+public enum GRMEigen {
+    /// Eigenvalues below this are set to 0.
+    public static let zeroThreshold = 1e-10
+
+    /// Decomposes `k`; `centering` applies step 1 (on by default, as GEMMA).
+    public static func decompose(_ k: Matrix<Double>, centering: Bool = true) throws -> GRMEigendecomposition {
+        precondition(k.rows == k.columns, "a GRM is square")
+        let input = centering ? doubleCentered(k) : k
+        let e = try LAPACK.symmetricEigen(input)
+        var zeroed = 0
+        let values = e.values.map { v -> Double in
+            if v < zeroThreshold { zeroed += 1; return 0 }
+            return v
+        }
+        return GRMEigendecomposition(values: values, vectors: e.vectors, zeroedCount: zeroed)
+    }
+
+    /// `P K P` with `P = I − 11ᵀ/n`: `K_ij − r_i − r_j + μ` with r the row means and μ the grand mean.
+    public static func doubleCentered(_ k: Matrix<Double>) -> Matrix<Double> {
+        let n = k.rows
+        guard n > 0 else { return k }
+        var rowMeans = [Double](repeating: 0, count: n)
+        var out = k
+        out.storage.withUnsafeMutableBufferPointer { p in
+            // K is symmetric: column sums are row sums and run along contiguous memory.
+            for j in 0..<n {
+                var s = 0.0
+                for i in 0..<n { s += p[i + j * n] }
+                rowMeans[j] = s / Double(n)
+            }
+            let grand = rowMeans.reduce(0, +) / Double(n)
+            for j in 0..<n {
+                let cj = grand - rowMeans[j]
+                for i in 0..<n { p[i + j * n] += cj - rowMeans[i] }
+            }
+        }
+        return out
+    }
+}
+
+/// GEMMA's eigen files: `prefix.eigenD.txt` (eigenvalues, one per line) and `prefix.eigenU.txt`
+/// (eigenvectors as columns, n × n), both in `%.10g` — the `-d`/`-u` inputs of GEMMA.
+public enum GEMMAEigenFiles {
+    /// `prefix.eigenD.txt`.
+    public static func valuesPath(_ prefix: String) -> String { prefix + ".eigenD.txt" }
+    /// `prefix.eigenU.txt`.
+    public static func vectorsPath(_ prefix: String) -> String { prefix + ".eigenU.txt" }
+
+    /// Writes both files atomically.
+    public static func write(_ e: GRMEigendecomposition, prefix: String) throws {
+        try GEMMAMatrixText.write(Matrix(rows: e.count, columns: 1, storage: e.values), to: valuesPath(prefix))
+        try GEMMAMatrixText.write(e.vectors, to: vectorsPath(prefix))
+    }
+
+    /// Reads an eigenvalue file and an eigenvector file and checks that they fit together.
+    public static func read(values valuesFile: String, vectors vectorsFile: String) throws -> GRMEigendecomposition {
+        let d = try GEMMAMatrixText.read(path: valuesFile)
+        guard d.columns == 1 else {
+            throw FormatError(path: valuesFile, "expected one eigenvalue per line, found \(d.columns) values per line")
+        }
+        let u = try GEMMAMatrixText.readSquare(path: vectorsFile)
+        guard u.rows == d.rows else {
+            throw FormatError(path: vectorsFile, "\(u.rows) × \(u.rows) eigenvectors but \(d.rows) eigenvalues in \(valuesFile)")
+        }
+        let zeroed = d.storage.filter { $0 == 0 }.count
+        return GRMEigendecomposition(values: d.storage, vectors: u, zeroedCount: zeroed)
+    }
+
+    /// Reads `prefix.eigenD.txt` and `prefix.eigenU.txt`.
+    public static func read(prefix: String) throws -> GRMEigendecomposition {
+        try read(values: valuesPath(prefix), vectors: vectorsPath(prefix))
+    }
+}

@@ -1,0 +1,91 @@
+import XCTest
+import Formats
+import Numerics
+@testable import Relatedness
+
+final class GRMFileTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws { folder = try temporaryFolder("grmfiles") }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+
+    func testNumberFormatIsCPercentTenG() {
+        var g = SeededGenerator(seed: 2)
+        var values: [Double] = [1, -1, 0.5, 0.1, 1e-5, 1e-4, 9.9999999995e-5, 0.00012345678915, 123456789.5,
+                                1234567890, 12345678901, 9999999999.5, 0.3333333333333333, 2.5e-300, 1e300,
+                                .nan, .infinity, -.infinity, -0.0, 0.0, 1.0000000005, 0.99999999995]
+        for _ in 0..<20_000 {
+            let scale = pow(10, Double(Int(g.next() % 30)) - 15)
+            values.append((g.uniform() * 2 - 1) * scale)
+        }
+        for v in values {
+            XCTAssertEqual(GEMMANumberFormat.string(v), String(format: "%.10g", v), "\(v)")
+        }
+    }
+
+    func testMatrixTextRoundTripsAndRejectsBadInput() throws {
+        var g = SeededGenerator(seed: 3)
+        let m = Matrix<Double>(rows: 4, columns: 3, storage: (0..<12).map { _ in g.normal() })
+        try GEMMAMatrixText.write(m, to: folder + "/m.txt")
+        let text = try String(contentsOfFile: folder + "/m.txt", encoding: .utf8)
+        XCTAssertEqual(text.split(separator: "\n").first, Substring((0..<3).map { String(format: "%.10g", m[0, $0]) }.joined(separator: "\t")))
+        let back = try GEMMAMatrixText.read(path: folder + "/m.txt")
+        XCTAssertEqual(back.rows, 4); XCTAssertEqual(back.columns, 3)
+        for k in 0..<12 { XCTAssertEqual(back.storage[k], m.storage[k], accuracy: 1e-9 * abs(m.storage[k])) }
+        XCTAssertThrowsError(try GEMMAMatrixText.readSquare(path: folder + "/m.txt")) { XCTAssert("\($0)".contains("square"), "\($0)") }
+        try AtomicFile.write("1 2\n3 4 5\n", to: folder + "/ragged.txt")
+        XCTAssertThrowsError(try GEMMAMatrixText.read(path: folder + "/ragged.txt")) { XCTAssertEqual("\($0)", folder + "/ragged.txt:2: expected 2 values (as on the first line), found 3") }
+        try AtomicFile.write("1 2\n\n3 x4\n", to: folder + "/bad.txt")
+        XCTAssertThrowsError(try GEMMAMatrixText.read(path: folder + "/bad.txt")) { XCTAssertEqual("\($0)", folder + "/bad.txt:3: not a finite number: 'x4'") }
+        try AtomicFile.write("1 nan\n", to: folder + "/nan.txt")
+        XCTAssertThrowsError(try GEMMAMatrixText.read(path: folder + "/nan.txt"))
+        try AtomicFile.write("\n", to: folder + "/empty.txt")
+        XCTAssertThrowsError(try GEMMAMatrixText.read(path: folder + "/empty.txt")) { XCTAssert("\($0)".contains("empty")) }
+    }
+
+    func testGCTAFilesRoundTrip() throws {
+        let sim = try SimulatedGenotypes.write(folder: folder, individuals: 23, snps: 300, seed: 4)
+        let grm = GRMBuilder(bed: try PlinkDataset(prefix: sim.prefix).bed, kind: .centered).grm()
+        let ids = sim.fam.map { (fid: $0.fid, iid: $0.iid) }
+        try GCTAGRMFiles.write(grm, ids: ids, prefix: folder + "/q")
+        let back = try GCTAGRMFiles.read(prefix: folder + "/q")
+        XCTAssertEqual(back.ids.map { $0.iid }, sim.fam.map { $0.iid })
+        XCTAssertEqual(back.ids.map { $0.fid }, sim.fam.map { $0.fid })
+        for j in 0..<23 { for i in 0..<23 {
+            XCTAssertEqual(back.matrix[i, j], grm.matrix[i, j], accuracy: 1e-6 * max(1, abs(grm.matrix[i, j])))
+            XCTAssertEqual(back.snpCounts?[i, j], Double(grm.snpCount))
+        } }
+        // Wrong size for the listed individuals.
+        try AtomicFile.write([UInt8](repeating: 0, count: 12), to: folder + "/q.grm.bin")
+        XCTAssertThrowsError(try GCTAGRMFiles.read(prefix: folder + "/q")) { XCTAssert("\($0)".contains("expected \(23 * 24 / 2 * 4)"), "\($0)") }
+    }
+
+    /// PLINK 1.9's `--make-grm-bin` read with our reader equals (Float32 precision) the brute-force
+    /// definition PLINK 1.9 uses — A_jk = Σ z_j z_k / N_jk with z = (x − 2p)/sqrt(2p(1−p)) over the
+    /// SNPs observed in both, monomorphic SNPs counted in N but adding 0, the diagonal Σ z² / N —
+    /// and its own `--make-rel square` text.
+    func testReadsPlinkMakeGrmBin() throws {
+        let sim = try SimulatedGenotypes.write(folder: folder, individuals: 37, snps: 250, seed: 6)
+        _ = try runTool("plink1.9", ["--bfile", "sim", "--make-grm-bin", "--out", "p"], in: folder)
+        _ = try runTool("plink1.9", ["--bfile", "sim", "--make-rel", "square", "--out", "p"], in: folder)
+        let theirs = try GCTAGRMFiles.read(prefix: folder + "/p")
+        XCTAssertEqual(theirs.ids.map { $0.iid }, sim.fam.map { $0.iid })
+        let n = sim.individuals
+        var sum = Matrix<Double>(rows: n, columns: n), count = Matrix<Double>(rows: n, columns: n)
+        for row in sim.genotypes {
+            let observed = row.filter { $0 >= 0 }
+            let p = Double(observed.reduce(0) { $0 + Int($1) }) / Double(2 * observed.count)
+            let z = row.map { $0 < 0 || p == 0 || p == 1 ? 0 : (Double($0) - 2 * p) / (2 * p * (1 - p)).squareRoot() }
+            for j in 0..<n where row[j] >= 0 { for i in 0..<n where row[i] >= 0 {
+                sum[i, j] += z[i] * z[j]; count[i, j] += 1
+            } }
+        }
+        let rel = try GEMMAMatrixText.readSquare(path: folder + "/p.rel")
+        for j in 0..<n { for i in 0..<n {
+            XCTAssertEqual(theirs.snpCounts?[i, j], count[i, j])
+            XCTAssertEqual(theirs.matrix[i, j], sum[i, j] / count[i, j], accuracy: 2e-6)
+            XCTAssertEqual(theirs.matrix[i, j], rel[i, j], accuracy: 1e-5 * max(1, abs(rel[i, j])))
+            XCTAssertEqual(theirs.matrix[i, j], theirs.matrix[j, i])
+        } }
+    }
+}

@@ -138,3 +138,17 @@ public struct LDPruning {
         return isPruned
     }
 }
+
+extension LDPruning.Window {
+    /// Parses PLINK's window argument: `500kb` (kilobases) or `50` (variant count); nil if invalid.
+    public init?(plinkText text: String) {
+        let lower = text.lowercased()
+        if lower.hasSuffix("kb") {
+            guard let kb = Int(lower.dropLast(2)), kb >= 1 else { return nil }
+            self = .kilobases(kb)
+        } else {
+            guard let n = Int(lower), n >= 2 else { return nil }
+            self = .variants(n)
+        }
+    }
+}

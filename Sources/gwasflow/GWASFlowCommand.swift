@@ -46,6 +46,8 @@ struct GWASFlowCommand: ParsableCommand {
         version: GWASFlowVersion.string,
         subcommands: [
             InitCommand.self,
+            LociCommand.self,
+            QCCommand.self,
         ]
     )
 

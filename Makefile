@@ -5,6 +5,8 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN := .build/$(CONFIG)/gwasflow
 APT_PACKAGES := pkg-config libopenblas-dev liblapacke-dev zlib1g-dev gemma plink1.9 plink2
+# The tests also drive Snakemake (workflow dry runs) and headless Chromium (report rendering).
+TEST_PACKAGES := snakemake chromium python3-numpy
 DEMO := demo-out
 
 .PHONY: all deps build test demo clean
@@ -13,7 +15,7 @@ all: build
 
 # Installs only what is missing; apt-get update runs at most once per call.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: missing system packages:$$missing; run as root or: sudo apt-get install$$missing" >&2; exit 1; fi; \
 	  echo "installing:$$missing"; \
@@ -24,6 +26,7 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
+test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c $(CONFIG) -Xswiftc -enable-testing --skip-build --disable-swift-testing

@@ -44,6 +44,7 @@ struct GWASFlowCommand: ParsableCommand {
         commandName: "gwasflow",
         abstract: "Relatedness-corrected normalizing flows for multivariate GWAS.",
         version: GWASFlowVersion.string,
+        // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
             InitCommand.self,
             LociCommand.self,

@@ -81,7 +81,7 @@ public struct MardiaTest: Equatable, Sendable {
         skewness = cubes / (nd * nd)
         skewnessStatistic = nd * skewness / 6
         skewnessDegreesOfFreedom = pd * (pd + 1) * (pd + 2) / 6
-        skewnessP = Distributions.chiSquaredUpperTail(skewnessStatistic, degreesOfFreedom: skewnessDegreesOfFreedom)
+        skewnessP = TailProbability.chiSquareUpper(skewnessStatistic, degrees: skewnessDegreesOfFreedom)
         kurtosis = fourth / nd
         kurtosisZ = (kurtosis - pd * (pd + 2)) / (8 * pd * (pd + 2) / nd).squareRoot()
         kurtosisP = min(1, 2 * Distributions.normalUpperTail(abs(kurtosisZ)))

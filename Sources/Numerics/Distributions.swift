@@ -1,51 +1,10 @@
 import Foundation
 
-/// Tail probabilities of the standard normal and chi-square laws, accurate in the far tail
-/// (relative error near 1e-14 down to the smallest positive Double), for p-values.
+/// The standard normal law's upper tail and quantile (χ² and F tails are in `TailProbability`).
 public enum Distributions {
     /// P(Z > z) for Z ~ N(0, 1), as `erfc(z/√2)/2` (no cancellation in the upper tail).
     public static func normalUpperTail(_ z: Double) -> Double {
         0.5 * erfc(z / 2.0.squareRoot())
-    }
-
-    /// P(X > x) for X ~ χ²(df): the regularized upper incomplete gamma Q(df/2, x/2).
-    public static func chiSquaredUpperTail(_ x: Double, degreesOfFreedom df: Double) -> Double {
-        precondition(df > 0, "chi-square degrees of freedom must be positive")
-        if x <= 0 { return 1 }
-        return regularizedUpperGamma(df / 2, x / 2)
-    }
-
-    /// Q(a, x) = Γ(a, x)/Γ(a): the series for P when x < a + 1, Lentz's continued fraction for Q
-    /// otherwise (Numerical Recipes §6.2), so the small one of P and Q is never found by subtraction.
-    public static func regularizedUpperGamma(_ a: Double, _ x: Double) -> Double {
-        precondition(a > 0, "Q(a, x) needs a > 0")
-        if x <= 0 { return 1 }
-        let logPrefactor = a * log(x) - x - lgamma(a)
-        if x < a + 1 {
-            var term = 1 / a, sum = term, denominator = a
-            for _ in 0..<10_000 {
-                denominator += 1
-                term *= x / denominator
-                sum += term
-                if abs(term) < abs(sum) * 1e-16 { break }
-            }
-            return max(0, 1 - sum * exp(logPrefactor))
-        }
-        let tiny = 1e-300
-        var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d
-        for i in 1..<10_000 {
-            let an = -Double(i) * (Double(i) - a)
-            b += 2
-            d = an * d + b
-            if abs(d) < tiny { d = tiny }
-            c = b + an / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            let delta = d * c
-            h *= delta
-            if abs(delta - 1) < 1e-16 { break }
-        }
-        return exp(logPrefactor) * h
     }
 
     /// The standard normal quantile Φ⁻¹(q), q ∈ (0, 1): Acklam's rational approximation refined by

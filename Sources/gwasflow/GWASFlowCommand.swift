@@ -46,6 +46,9 @@ struct GWASFlowCommand: ParsableCommand {
         version: GWASFlowVersion.string,
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
+            EigenCommand.self,
+            GRMCommand.self,
+            GRMMergeCommand.self,
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,

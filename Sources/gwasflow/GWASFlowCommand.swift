@@ -50,6 +50,7 @@ struct GWASFlowCommand: ParsableCommand {
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,
+            ReportCommand.self,
         ]
     )
 

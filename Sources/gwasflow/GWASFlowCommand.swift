@@ -46,12 +46,14 @@ struct GWASFlowCommand: ParsableCommand {
         version: GWASFlowVersion.string,
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
+            AssocCommand.self,
             EigenCommand.self,
             GRMCommand.self,
             GRMMergeCommand.self,
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,
+            ReportCommand.self,
         ]
     )
 

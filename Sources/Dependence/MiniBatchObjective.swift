@@ -1,0 +1,54 @@
+import Foundation
+import Numerics
+
+/// The latent part of the mini-batch objective, method.md eq. (2), for one covariance model.
+///
+/// For a batch B of b ≥ 2 rows drawn uniformly without replacement, with U_B its b × p latent rows,
+///
+///     L_B = (p/2) log 2π + (p/2n) log det C + (1/2b) Σ_i A_ii ‖u_i‖²
+///           + ((n − 1)/(2b(b − 1))) Σ_{i≠j} A_ij u_iᵀ u_j
+///
+/// and adding `−(1/b) Σ log|det J_f(x_i)|` (the flow's own term) gives an unbiased estimate of
+/// −log p(X)/n. Writing `D = diag(A_BB)/b + offdiag(A_BB)(n − 1)/(b(b − 1))`, the quadratic part is
+/// `½ tr(U_Bᵀ D U_B)` and its gradient is `D U_B`: one b × b by b × p GEMM per batch gives both.
+/// The identity model takes its fast path (D = I/b, no block, no GEMM). A is read from the model
+/// passed in, so a new model after a λ stage means a new A (never a cached one).
+public struct MiniBatchObjective {
+    /// The covariance model whose A and log det C this objective uses.
+    public let model: any CovarianceModel
+
+    /// The objective for `model`.
+    public init(model: any CovarianceModel) {
+        self.model = model
+    }
+
+    /// The latent loss of eq. (2) for the batch `rows` with latent rows `latent` (b × p, in the
+    /// order of `rows`) and its gradient with respect to `latent`.
+    public func evaluate(latent u: Matrix<Double>, rows: [Int]) -> (loss: Double, gradient: Matrix<Double>) {
+        let b = rows.count, p = u.columns
+        precondition(u.rows == b, "evaluate: \(u.rows) latent rows for \(b) batch rows")
+        precondition(b >= 2 || model.kind == .identity, "the pairwise term of eq. (2) needs a batch of at least 2")
+        let n = Double(model.count)
+        let constant = 0.5 * Double(p) * log(2 * Double.pi) + Double(p) / (2 * n) * model.logDeterminant
+        var gradient: Matrix<Double>
+        if model.kind == .identity {
+            gradient = u
+            let inverse = 1 / Double(b)
+            gradient.storage.withUnsafeMutableBufferPointer { g in for k in 0..<g.count { g[k] *= inverse } }
+        } else {
+            var d = model.precisionBlock(rows: rows)
+            let diagonal = 1 / Double(b), pairs = (n - 1) / (Double(b) * Double(b - 1))
+            d.storage.withUnsafeMutableBufferPointer { a in
+                for j in 0..<b { for i in 0..<b { a[i + j * b] *= i == j ? diagonal : pairs } }
+            }
+            gradient = BLAS.product(d, u)
+        }
+        var quadratic = 0.0
+        u.storage.withUnsafeBufferPointer { x in
+            gradient.storage.withUnsafeBufferPointer { g in
+                for k in 0..<x.count { quadratic += x[k] * g[k] }
+            }
+        }
+        return (constant + 0.5 * quadratic, gradient)
+    }
+}

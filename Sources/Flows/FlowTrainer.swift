@@ -1,0 +1,190 @@
+import Foundation
+import Numerics
+
+/// Mini-batch training of a flow against a pluggable `LatentObjective`.
+///
+/// Each epoch draws a fresh permutation of the training rows from a generator seeded with
+/// `settings.seed`, cuts it into batches of `batchSize` (a last batch of fewer than 2 rows is
+/// dropped for that epoch), and for each batch computes `L_B` (see `LatentObjective`), its
+/// gradient by `backward`, optionally clips the global gradient norm, and takes one optimizer
+/// step with coupled weight decay on the flow's parameters and a step-wise exponential
+/// learning-rate decay. A step with a non-finite loss or gradient is skipped and counted.
+///
+/// With a validation matrix, the i.i.d. validation NLL is computed after each epoch; the
+/// parameters of the best epoch are restored at the end (and early stopping, if set, watches the
+/// same figure). Without one, the flow keeps its final parameters.
+public final class FlowTrainer<Scalar: FlowScalar> {
+    /// The flow being trained.
+    public let flow: any Bijection<Scalar>
+    /// The hyper-parameters.
+    public let settings: TrainingSettings
+
+    /// A trainer for `flow`.
+    public init(flow: any Bijection<Scalar>, settings: TrainingSettings) {
+        precondition(settings.batchSize >= 2, "batch size must be at least 2")
+        self.flow = flow
+        self.settings = settings
+    }
+
+    private struct Batch {
+        var x: Matrix<Scalar>, u: Matrix<Scalar>, du: Matrix<Scalar>, dx: Matrix<Scalar>
+        var logDet: [Scalar], dLogDet: [Scalar]
+        init(rows b: Int, columns p: Int) {
+            x = Matrix(rows: b, columns: p); u = x; du = x; dx = x
+            logDet = [Scalar](repeating: 0, count: b)
+            dLogDet = [Scalar](repeating: -1 / Scalar(b), count: b)
+        }
+    }
+
+    /// Trains on the rows of `data` (`n × p`) and returns the per-epoch figures.
+    ///
+    /// - Parameters:
+    ///   - validation: rows for model selection and early stopping (i.i.d. NLL), or nil.
+    ///   - objective: the latent law; its `rows` argument indexes rows of `data`.
+    ///   - onEpoch: called after every epoch (for logs and progress).
+    public func train<Objective: LatentObjective>(
+        data: Matrix<Scalar>, validation: Matrix<Scalar>? = nil, objective: Objective,
+        onEpoch: (EpochSummary) -> Void = { _ in }
+    ) -> TrainingResult where Objective.Scalar == Scalar {
+        let n = data.rows, p = flow.dimension
+        precondition(data.columns == p, "train: data has \(data.columns) columns, the flow \(p)")
+        let bs = min(settings.batchSize, n)
+        let tailRows = n % bs
+        let batchesPerEpoch = n / bs + (tailRows >= 2 ? 1 : 0)
+        let totalSteps = max(1, batchesPerEpoch * settings.epochs)
+        let decayInterval = max(1, totalSteps / max(1, settings.decays))
+
+        let flowParameters = flow.parameters
+        let all = flowParameters + objective.parameters
+        for q in objective.parameters { q.decays = false }
+        let optimizer = Optimizer<Scalar>(rule: Optimizer<Scalar>.Rule(rawValue: settings.rule.rawValue)!,
+                                          parameters: all, weightDecay: settings.weightDecay)
+        var generator = SeededGenerator(seed: settings.seed)
+        var full = Batch(rows: bs, columns: p)
+        var tail = Batch(rows: max(tailRows, 1), columns: p)
+        var rows: [Int] = []
+        rows.reserveCapacity(bs)
+
+        var summaries: [EpochSummary] = []
+        var best: (epoch: Int, nll: Double, values: [[Scalar]])?
+        var sinceBest = 0
+        var stoppedEarly = false
+        var step = 0
+        let clock = ContinuousClock()
+
+        for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
+            let started = clock.now
+            let order = generator.permutation(n)
+            var lossSum = 0.0, taken = 0, skipped = 0
+            var start = 0
+            while start + 2 <= n {
+                let b = min(bs, n - start)
+                rows.removeAll(keepingCapacity: true)
+                rows.append(contentsOf: order[start..<(start + b)])
+                start += b
+                let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+                step += 1
+                let loss: Double
+                if b == bs {
+                    loss = trainStep(&full, data: data, rows: rows, objective: objective, parameters: all)
+                } else {
+                    loss = trainStep(&tail, data: data, rows: rows, objective: objective, parameters: all)
+                }
+                if loss.isFinite {
+                    optimizer.step(learningRate: lr)
+                    lossSum += loss
+                    taken += 1
+                } else {
+                    skipped += 1
+                }
+            }
+            let seconds = (clock.now - started).seconds
+            let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+            var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
+                                       validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds)
+            if let validation {
+                let nll = flow.meanNegativeLogLikelihood(validation)
+                summary.validationNLL = nll
+                if nll.isFinite && nll < (best?.nll ?? .infinity) {
+                    best = (epoch, nll, all.map(\.value))
+                    sinceBest = 0
+                } else {
+                    sinceBest += 1
+                }
+            }
+            summaries.append(summary)
+            onEpoch(summary)
+            if let patience = settings.patience, validation != nil, sinceBest >= patience {
+                stoppedEarly = true
+                break
+            }
+        }
+        if let best {
+            for (q, v) in zip(all, best.values) { q.value = v }
+        }
+        return TrainingResult(epochs: summaries, bestEpoch: best?.epoch, bestValidationNLL: best?.nll,
+                              stoppedEarly: stoppedEarly)
+    }
+
+    /// Forward, objective, backward and clipping for one batch; returns the loss, or a
+    /// non-finite value when the step must be skipped.
+    private func trainStep<Objective: LatentObjective>(
+        _ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], objective: Objective,
+        parameters: [Parameter<Scalar>]
+    ) -> Double where Objective.Scalar == Scalar {
+        let b = rows.count, n = data.rows, p = flow.dimension
+        data.storage.withUnsafeBufferPointer { src in
+            batch.x.storage.withUnsafeMutableBufferPointer { dst in
+                for j in 0..<p {
+                    for k in 0..<b { dst[k + j * b] = src[rows[k] + j * n] }
+                }
+            }
+        }
+        for i in 0..<b { batch.logDet[i] = 0 }
+        batch.x.storage.withUnsafeBufferPointer { px in
+            batch.u.storage.withUnsafeMutableBufferPointer { pu in
+                batch.logDet.withUnsafeMutableBufferPointer { pl in
+                    flow.forward(px.baseAddress!, into: pu.baseAddress!, logDet: pl.baseAddress!, count: b)
+                }
+            }
+        }
+        for q in parameters { q.zeroGradient() }
+        var loss = objective.evaluate(latent: batch.u, rows: rows, gradient: &batch.du)
+        var logDetSum = 0.0
+        for i in 0..<b { logDetSum += Double(batch.logDet[i]) }
+        loss -= logDetSum / Double(b)
+        if !loss.isFinite { return loss }
+        batch.du.storage.withUnsafeBufferPointer { pg in
+            batch.dLogDet.withUnsafeBufferPointer { pl in
+                batch.dx.storage.withUnsafeMutableBufferPointer { pd in
+                    flow.backward(outputGradient: pg.baseAddress!, logDetGradient: pl.baseAddress!,
+                                  inputGradient: pd.baseAddress!, count: b)
+                }
+            }
+        }
+        var squared = 0.0
+        for q in parameters {
+            q.gradient.withUnsafeBufferPointer { g in
+                for v in g { squared += Double(v * v) }
+            }
+        }
+        if !squared.isFinite { return .nan }
+        if let limit = settings.gradientClipNorm, squared.squareRoot() > limit {
+            let factor = Scalar(limit / squared.squareRoot())
+            for q in parameters {
+                q.gradient.withUnsafeMutableBufferPointer { g in
+                    for i in g.indices { g[i] *= factor }
+                }
+            }
+        }
+        return loss
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,63 @@
+/// Hyper-parameters of `FlowTrainer` (defaults: the paper's GWAS setting, method.md §4–5).
+public struct TrainingSettings: Sendable, Codable, Equatable {
+    /// Rows per mini-batch; a last partial batch is used when it has at least 2 rows.
+    public var batchSize = 256
+    /// Passes over the training rows.
+    public var epochs = 250
+    /// Initial learning rate.
+    public var learningRate = 0.03
+    /// Adamax (default) or Adam.
+    public var rule: Optimizer<Float>.Rule = .adamax
+    /// Coupled L2 weight decay on the flow's parameters.
+    public var weightDecay = 0.01
+    /// Step-wise exponential decay: the rate is multiplied by `decayRate` every
+    /// `max(1, totalSteps / decays)` steps, so it decays about `decays` times over the run.
+    public var decayRate = 0.9
+    /// Number of decays over the run (see `decayRate`).
+    public var decays = 32
+    /// Clip the global gradient norm to this value (nil: no clipping).
+    public var gradientClipNorm: Double? = nil
+    /// Stop when the validation NLL has not improved for this many epochs (nil: never).
+    public var patience: Int? = nil
+    /// Seed of the per-epoch batch permutations.
+    public var seed: UInt64 = 1
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Figures of one training epoch, for the run log.
+public struct EpochSummary: Sendable, Equatable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss over the steps taken (nats per individual).
+    public var trainingLoss: Double
+    /// Mean i.i.d. validation NLL after the epoch (nil without a validation set).
+    public var validationNLL: Double?
+    /// Learning rate at the end of the epoch.
+    public var learningRate: Double
+    /// Steps skipped in this epoch because the loss or gradient was not finite.
+    public var skippedSteps: Int
+    /// Wall-clock seconds of the epoch's training steps (validation excluded).
+    public var seconds: Double
+}
+
+/// What `FlowTrainer.train` did.
+public struct TrainingResult: Sendable {
+    /// One summary per epoch run.
+    public var epochs: [EpochSummary]
+    /// The epoch whose parameters the flow holds at the end (best validation NLL), if validated.
+    public var bestEpoch: Int?
+    /// The best validation NLL, if validated.
+    public var bestValidationNLL: Double?
+    /// Whether early stopping ended the run.
+    public var stoppedEarly: Bool
+    /// Steps skipped over the run because the loss or gradient was not finite.
+    public var skippedSteps: Int { epochs.reduce(0) { $0 + $1.skippedSteps } }
+    /// Median seconds per epoch.
+    public var medianSecondsPerEpoch: Double {
+        let s = epochs.map(\.seconds).sorted()
+        if s.isEmpty { return .nan }
+        return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+    }
+}

@@ -49,6 +49,7 @@ struct GWASFlowCommand: ParsableCommand {
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,
+            SimulateCommand.self,
         ]
     )
 

@@ -46,9 +46,11 @@ struct GWASFlowCommand: ParsableCommand {
         version: GWASFlowVersion.string,
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
+            AssocCommand.self,
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,
+            ReportCommand.self,
             SimulateCommand.self,
         ]
     )

@@ -51,6 +51,7 @@ struct GWASFlowCommand: ParsableCommand {
             LociCommand.self,
             QCCommand.self,
             ReportCommand.self,
+            SimulateCommand.self,
         ]
     )
 

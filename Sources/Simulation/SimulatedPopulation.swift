@@ -240,3 +240,16 @@ extension SimulatedPopulation {
         return (x.map { $0 < 0 ? 0 : (Double($0) - mean) / sd }, mean / 2, sd)
     }
 }
+
+extension SimulatedPopulation {
+    /// Share of genotype calls that are missing.
+    public var missingGenotypeRate: Double {
+        var missing = 0
+        let n = fam.count, per = bytesPerSNP
+        for snp in bim.indices {
+            let start = 3 + snp * per
+            for i in 0..<n where (bed[start + i >> 2] >> UInt8((i & 3) * 2)) & 3 == 1 { missing += 1 }
+        }
+        return Double(missing) / Double(max(1, n * bim.count))
+    }
+}

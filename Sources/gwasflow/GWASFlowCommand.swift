@@ -54,6 +54,7 @@ struct GWASFlowCommand: ParsableCommand {
             LociCommand.self,
             QCCommand.self,
             ReportCommand.self,
+            SimulateCommand.self,
         ]
     )
 

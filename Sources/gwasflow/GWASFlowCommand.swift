@@ -47,6 +47,9 @@ struct GWASFlowCommand: ParsableCommand {
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
             AssocCommand.self,
+            EigenCommand.self,
+            GRMCommand.self,
+            GRMMergeCommand.self,
             InfoCommand.self,
             InitCommand.self,
             LociCommand.self,

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// One named set of values drawn in one colour.
 public struct Series: Sendable {
@@ -17,7 +18,7 @@ public enum NormalQQPlot {
     public static func points(_ values: [Double]) -> [(x: Double, y: Double)] {
         let sorted = values.filter(\.isFinite).sorted()
         let n = Double(sorted.count)
-        return sorted.enumerated().map { (NormalQuantile.of((Double($0.offset) + 0.5) / n), $0.element) }
+        return sorted.enumerated().map { (Distributions.normalQuantile((Double($0.offset) + 0.5) / n), $0.element) }
     }
 
     /// The plot; `samples` are (name, values) drawn in palette order.
@@ -52,7 +53,7 @@ public enum PValueQQPlot {
     /// Genomic-control λ: median of the χ²(1) statistics the p-values imply, over its null median 0.4549.
     public static func lambdaGC(_ pValues: [Double]) -> Double {
         let chi2 = pValues.filter { $0 > 0 && $0 <= 1 }.map { p -> Double in
-            let z = NormalQuantile.of(p / 2)
+            let z = Distributions.normalQuantile(p / 2)
             return z * z
         }.sorted()
         guard !chi2.isEmpty else { return .nan }

@@ -24,25 +24,23 @@ public struct RunFiles: Sendable {
     /// Suffixes that identify each kind of output.
     static let suffixes = (pheno: [".pheno.tsv", ".pheno.txt"], assoc: ".assoc.txt", loci: ".loci.tsv", compare: ".compare.tsv")
 
-    /// Finds the outputs of `run`: a folder (searched recursively, skipping `logs/` and hidden
-    /// folders) or a prefix `Q` (files `Q.*` in its folder). A path that is neither is an error.
+    /// Finds the outputs of `run`: a prefix `Q` (files `Q.*` in its folder) when such files exist,
+    /// else a folder (searched recursively, skipping `logs/` and hidden folders). A path that is
+    /// neither is an error.
     public init(run: String) throws {
         self.run = run
-        var isDirectory: ObjCBool = false
-        let files: [(name: String, path: String)]
-        if FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory), isDirectory.boolValue {
-            files = RunFiles.walk(run)
-        } else {
-            let url = URL(fileURLWithPath: run)
-            let folder = url.deletingLastPathComponent().path, base = url.lastPathComponent
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            files = names.sorted().filter { $0.hasPrefix(base + ".") }.map {
-                let rest = String($0.dropFirst(base.count + 1))
-                return (name: base + "." + rest, path: folder + "/" + $0)
-            }
-            guard !files.isEmpty else {
+        // A prefix wins when files `run.*` exist (the workflow keeps per-chromosome pieces in a
+        // folder named like the prefix: hormonal/alternating/ beside hormonal/alternating.*).
+        let url = URL(fileURLWithPath: run)
+        let folder = url.deletingLastPathComponent().path, base = url.lastPathComponent
+        let siblings = run.hasSuffix("/") ? [] : ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        var files = siblings.sorted().filter { $0.hasPrefix(base + ".") }.map { (name: $0, path: folder + "/" + $0) }
+        if files.isEmpty {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw FormatError(path: run, "no such folder and no files \(base).* beside it; give a run folder or an output prefix")
             }
+            files = RunFiles.walk(run)
         }
         let paths = Set(files.map(\.path))
         for file in files {

@@ -47,10 +47,15 @@ struct GWASFlowCommand: ParsableCommand {
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
             AssocCommand.self,
+            EigenCommand.self,
+            GRMCommand.self,
+            GRMMergeCommand.self,
+            InfoCommand.self,
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,
             ReportCommand.self,
+            SimulateCommand.self,
         ]
     )
 

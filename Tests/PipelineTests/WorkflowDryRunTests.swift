@@ -103,7 +103,8 @@ final class WorkflowDryRunTests: XCTestCase {
             XCTAssertTrue(command.hasPrefix(binary + " "), command)
             XCTAssertFalse(command.contains("|") || command.contains("&&") || command.contains(";"), command)
         }
-        XCTAssertTrue(commands.contains { $0.contains(" grm --") && $0.contains("--part 3/4") && $0.contains("--extract out/qc/qc.snplist") })
+        XCTAssertTrue(commands.contains { $0.contains(" grm --") && $0.contains("--part 3/4") && $0.contains("--out out/grm/parts/grm ") })
+        XCTAssertTrue(commands.contains { $0.contains(" grm-merge out/grm/parts/grm.part1of4.grmpart out/grm/parts/grm.part2of4.grmpart out/grm/parts/grm.part3of4.grmpart out/grm/parts/grm.part4of4.grmpart ") })
         XCTAssertTrue(commands.contains { $0.contains(" assoc ") && $0.contains("--chr 22 ") && $0.contains("--threads 4 ") })
         XCTAssertTrue(commands.contains { $0.contains(" normalize ") && $0.contains("--columns 1,2,3,4 ") && $0.contains("--schedule alternating") })
         // The SLURM profile passes the per-rule resources on.

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import Numerics
 import XCTest
 @testable import Report
 
@@ -61,28 +62,13 @@ final class SVGBuilderTests: XCTestCase {
         XCTAssertGreaterThan(flat.upper, 3)
     }
 
-    func testNormalQuantileInvertsErfc() {
-        // Reference values (R qnorm) and the round trip through Φ computed with erfc.
-        XCTAssertEqual(NormalQuantile.of(0.975), 1.959963984540054, accuracy: 1e-13)
-        XCTAssertEqual(NormalQuantile.of(0.5), 0, accuracy: 1e-15)
-        XCTAssertEqual(NormalQuantile.of(1e-10), -6.361340902404056, accuracy: 1e-11)
-        XCTAssertEqual(NormalQuantile.of(1e-300), -37.04710, accuracy: 1e-4)
-        for p in [1e-250, 1e-40, 1e-6, 0.001, 0.02, 0.024, 0.025, 0.3, 0.7, 0.9, 0.99999] {
-            let x = NormalQuantile.of(p)
-            let back = 0.5 * erfc(-x / 2.0.squareRoot())
-            XCTAssertEqual(back / p, 1, accuracy: 1e-11, "p = \(p)")
-        }
-        XCTAssertEqual(NormalQuantile.of(0), -.infinity)
-        XCTAssertTrue(NormalQuantile.of(1.5).isNaN)
-    }
-
     func testLambdaGCOfNullAndInflatedPValues() {
         // p-values at the uniform quantiles give λ = 1; statistics inflated by 1.3 give λ = 1.3.
         let m = 20_001
         let uniform = (0..<m).map { (Double($0) + 0.5) / Double(m) }
         XCTAssertEqual(PValueQQPlot.lambdaGC(uniform), 1, accuracy: 1e-3)
         let inflated = uniform.map { p -> Double in
-            let z = NormalQuantile.of(p / 2), chi2 = 1.3 * z * z
+            let z = Distributions.normalQuantile(p / 2), chi2 = 1.3 * z * z
             return erfc((chi2 / 2).squareRoot())   // upper tail of χ²(1)
         }
         XCTAssertEqual(PValueQQPlot.lambdaGC(inflated), 1.3, accuracy: 1e-3)
@@ -109,13 +95,13 @@ final class SVGBuilderTests: XCTestCase {
         var generator = SystemRandomNumberGenerator()
         let values = (0..<2000).map { _ -> Double in
             let u = Double.random(in: 0.000001..<1, using: &generator)
-            return NormalQuantile.of(u)
+            return Distributions.normalQuantile(u)
         }
         let points = NormalQQPlot.points(values + [.nan])
         XCTAssertEqual(points.count, 2000)
         XCTAssertEqual(points.map(\.y), values.sorted())
         XCTAssertEqual(points.map(\.x), points.map(\.x).sorted())
-        XCTAssertEqual(points[1000].x, NormalQuantile.of(1000.5 / 2000), accuracy: 1e-15)
+        XCTAssertEqual(points[1000].x, Distributions.normalQuantile(1000.5 / 2000), accuracy: 1e-15)
         let root = try parse(NormalQQPlot.svg(samples: [("a", values), ("b", values.map { $0 * 2 })], title: "QQ"))
         let drawn = marks(root)
         XCTAssertEqual(declaredMarks(root), drawn.count)

@@ -13,7 +13,10 @@
 #
 # Only the `gwasflow` binary is called (config key `gwasflow`: a path or a name on PATH).
 # Config keys (see workflows/config.yaml for the documented full set): bfile, outdir,
-# trait_groups, schedules, grm_parts, grm_kind, qc, normalize, covar, pcs, n_pcs, resources.
+# trait_groups, schedules, grm_parts, grm_kind, grm, qc, normalize, covar, pcs, n_pcs, resources.
+# QC writes {outdir}/qc/qc.snplist and qc.qc.tsv; grm and assoc have no SNP-list option yet, so
+# the list is reported, not applied (their own --maf/--geno/--miss filters go in grm.extra and
+# assoc.extra).
 # workflows/README.md shows a GEMMA association step written on top of this module.
 
 import os
@@ -26,6 +29,7 @@ GWASFLOW_COVAR = config.get("covar") or ""
 GWASFLOW_GRM_PARTS = int(config.get("grm_parts", 1))
 GWASFLOW_GRM_KIND = config.get("grm_kind", "centered")
 GWASFLOW_QC = config.get("qc") or {}
+GWASFLOW_GRM = config.get("grm") or {}
 GWASFLOW_NORMALIZE = config.get("normalize") or {}
 GWASFLOW_GROUPS = config.get("trait_groups") or {}
 GWASFLOW_SCHEDULES = list(config.get("schedules", ["baseline", "alternating"]))
@@ -68,17 +72,12 @@ def gwasflow_pheno_tsv(group, schedule):
     return os.path.join(GWASFLOW_OUT, group, f"{schedule}.pheno.tsv")
 
 
-def gwasflow_snplist():
-    """The SNPs kept by QC, or None when QC is off."""
+def gwasflow_qc_outputs():
+    """The QC tables (kept SNP list and per-SNP statistics), or [] when QC is off."""
     if not GWASFLOW_QC.get("enabled", False):
-        return None
-    return os.path.join(GWASFLOW_OUT, "qc", "qc.snplist")
-
-
-def gwasflow_extract_option():
-    """`--extract FILE` for the commands that read genotypes, when QC is on."""
-    snplist = gwasflow_snplist()
-    return f"--extract {snplist}" if snplist else ""
+        return []
+    prefix = os.path.join(GWASFLOW_OUT, "qc", "qc")
+    return [prefix + ".snplist", prefix + ".qc.tsv"]
 
 
 def gwasflow_columns_option(group):
@@ -117,7 +116,7 @@ if GWASFLOW_QC.get("enabled", False):
         input:
             gwasflow_bfile_inputs(),
         output:
-            os.path.join(GWASFLOW_OUT, "qc", "qc.snplist"),
+            gwasflow_qc_outputs(),
         params:
             prefix=os.path.join(GWASFLOW_OUT, "qc", "qc"),
             options=" ".join(
@@ -141,12 +140,12 @@ if GWASFLOW_GRM_PARTS > 1:
     rule gwasflow_grm_part:
         input:
             gwasflow_bfile_inputs(),
-            [s for s in [gwasflow_snplist()] if s],
         output:
-            os.path.join(GWASFLOW_OUT, "grm", "parts", "part{part}.grmpart"),
+            os.path.join(GWASFLOW_OUT, "grm", "parts", "grm.part{part}of" + str(GWASFLOW_GRM_PARTS) + ".grmpart"),
         params:
-            prefix=lambda w: os.path.join(GWASFLOW_OUT, "grm", "parts", f"part{w.part}"),
-            extract=gwasflow_extract_option(),
+            # grm --part I/N --out P writes P.partIofN.grmpart (and P.partIofN.log).
+            prefix=os.path.join(GWASFLOW_OUT, "grm", "parts", "grm"),
+            options=GWASFLOW_GRM.get("extra", ""),
             parts=GWASFLOW_GRM_PARTS,
         threads: gwasflow_resource("grm_part", "threads")
         resources:
@@ -155,13 +154,13 @@ if GWASFLOW_GRM_PARTS > 1:
         log:
             os.path.join(GWASFLOW_LOGS, "grm", "part{part}.log"),
         shell:
-            "{GWASFLOW_BIN} grm --bfile {GWASFLOW_BFILE} --kind {GWASFLOW_GRM_KIND} {params.extract}"
+            "{GWASFLOW_BIN} grm --bfile {GWASFLOW_BFILE} --kind {GWASFLOW_GRM_KIND} {params.options}"
             " --part {wildcards.part}/{params.parts} --threads {threads} --quiet --out {params.prefix} > {log} 2>&1"
 
     rule gwasflow_grm_merge:
         input:
-            expand(os.path.join(GWASFLOW_OUT, "grm", "parts", "part{part}.grmpart"),
-                   part=range(1, GWASFLOW_GRM_PARTS + 1)),
+            expand(os.path.join(GWASFLOW_OUT, "grm", "parts", "grm.part{part}of{parts}.grmpart"),
+                   part=range(1, GWASFLOW_GRM_PARTS + 1), parts=GWASFLOW_GRM_PARTS),
         output:
             gwasflow_grm_file(),
         params:
@@ -180,12 +179,11 @@ else:
     rule gwasflow_grm:
         input:
             gwasflow_bfile_inputs(),
-            [s for s in [gwasflow_snplist()] if s],
         output:
             gwasflow_grm_file(),
         params:
             prefix=os.path.join(GWASFLOW_OUT, "grm", "grm"),
-            extract=gwasflow_extract_option(),
+            options=GWASFLOW_GRM.get("extra", ""),
         threads: gwasflow_resource("grm", "threads")
         resources:
             mem_mb=gwasflow_resource("grm", "mem_mb"),
@@ -193,7 +191,7 @@ else:
         log:
             os.path.join(GWASFLOW_LOGS, "grm", "grm.log"),
         shell:
-            "{GWASFLOW_BIN} grm --bfile {GWASFLOW_BFILE} --kind {GWASFLOW_GRM_KIND} {params.extract}"
+            "{GWASFLOW_BIN} grm --bfile {GWASFLOW_BFILE} --kind {GWASFLOW_GRM_KIND} {params.options}"
             " --threads {threads} --quiet --out {params.prefix} > {log} 2>&1"
 
 

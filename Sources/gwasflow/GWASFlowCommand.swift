@@ -50,6 +50,7 @@ struct GWASFlowCommand: ParsableCommand {
             EigenCommand.self,
             GRMCommand.self,
             GRMMergeCommand.self,
+            InfoCommand.self,
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,

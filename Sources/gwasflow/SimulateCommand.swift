@@ -42,7 +42,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "F_ST of each subpopulation against the ancestral population.")
     var fst = 0.03
 
-    @Option(help: "Share of SNPs with a rare minor allele (MAF 0.001–0.01).")
+    @Option(help: "Share of SNPs with a rare minor allele (MAF 0.002–0.01).")
     var rareFraction = 0.1
 
     @Option(help: "Mean missing-genotype rate.")

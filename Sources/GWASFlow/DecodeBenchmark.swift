@@ -7,17 +7,31 @@ public struct DecodeTimings: Sendable {
     public var bedBytes: Int
     /// Wall-clock seconds of each full pass.
     public var seconds: [Double]
+    /// CPU seconds of the decoding thread in each pass (what one core spends, whatever else
+    /// shares the machine).
+    public var cpuSeconds: [Double]
     /// Sum of a few decoded values per block (missing counted as 3), so no pass can be optimized away.
     public var checksum: Double
 
-    /// The median pass time.
-    public var medianSeconds: Double {
-        let s = seconds.sorted()
+    /// The median wall-clock pass time.
+    public var medianSeconds: Double { DecodeTimings.median(seconds) }
+    /// The median CPU time of a pass.
+    public var medianCPUSeconds: Double { DecodeTimings.median(cpuSeconds) }
+
+    /// `.bed` bytes decoded per CPU second in the median pass, in GB/s (10⁹ bytes) per core.
+    public var medianGigabytesPerCPUSecond: Double { Double(bedBytes) / medianCPUSeconds / 1e9 }
+
+    static func median(_ x: [Double]) -> Double {
+        let s = x.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    /// `.bed` bytes decoded per second in the median pass, in GB/s (10⁹ bytes).
-    public var medianGigabytesPerSecond: Double { Double(bedBytes) / medianSeconds / 1e9 }
+    /// CPU time consumed so far by the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
 }
 
 /// Decodes every SNP of `bfile.bed`, block by block of `blockSNPs` SNPs into one reused Float
@@ -30,9 +44,9 @@ public func decodeBenchmark(bfile: String, blockSNPs: Int, passes: Int) throws -
     let n = bed.individuals
     var buffer = [Float](repeating: 0, count: n * blockSNPs)
     var checksum = 0.0
-    var seconds: [Double] = []
+    var seconds: [Double] = [], cpuSeconds: [Double] = []
     for _ in 0..<passes {
-        let start = StepProgress.monotonicSeconds()
+        let start = StepProgress.monotonicSeconds(), cpuStart = DecodeTimings.threadCPUSeconds()
         buffer.withUnsafeMutableBufferPointer { out in
             for first in stride(from: 0, to: bed.snps, by: blockSNPs) {
                 let range = first..<min(first + blockSNPs, bed.snps)
@@ -41,6 +55,7 @@ public func decodeBenchmark(bfile: String, blockSNPs: Int, passes: Int) throws -
             }
         }
         seconds.append(StepProgress.monotonicSeconds() - start)
+        cpuSeconds.append(DecodeTimings.threadCPUSeconds() - cpuStart)
     }
-    return DecodeTimings(bedBytes: 3 + bed.bytesPerSNP * bed.snps, seconds: seconds, checksum: checksum)
+    return DecodeTimings(bedBytes: 3 + bed.bytesPerSNP * bed.snps, seconds: seconds, cpuSeconds: cpuSeconds, checksum: checksum)
 }

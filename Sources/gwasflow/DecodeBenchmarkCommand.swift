@@ -28,11 +28,12 @@ struct DecodeBenchmarkCommand: ParsableCommand {
             let bfile = try context.requiredPath(genotypes.bfile, or: .bfile)
             let t = try decodeBenchmark(bfile: bfile, blockSNPs: blockSnps, passes: passes)
             print("bed bytes: \(t.bedBytes)")
-            for (k, s) in t.seconds.enumerated() {
-                print("pass \(k + 1) seconds: \(String(format: "%.4f", s))")
+            for k in t.seconds.indices {
+                print("pass \(k + 1) seconds: \(String(format: "%.4f", t.seconds[k])) wall, \(String(format: "%.4f", t.cpuSeconds[k])) cpu")
             }
-            print("median seconds: \(String(format: "%.4f", t.medianSeconds))")
-            print("median GB/s: \(String(format: "%.3f", t.medianGigabytesPerSecond))")
+            print("median wall seconds: \(String(format: "%.4f", t.medianSeconds))")
+            print("median cpu seconds: \(String(format: "%.4f", t.medianCPUSeconds))")
+            print("median GB/s per core: \(String(format: "%.3f", t.medianGigabytesPerCPUSecond))")
             print("checksum: \(t.checksum)")
         }
     }

@@ -48,6 +48,7 @@ struct GWASFlowCommand: ParsableCommand {
         subcommands: [
             AssocCommand.self,
             DecodeBenchmarkCommand.self,
+            DensityCommand.self,
             EigenCommand.self,
             GRMCommand.self,
             GRMMergeCommand.self,

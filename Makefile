@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libopenblas-dev liblapacke-dev zlib1g-dev gemma plink
 TEST_PACKAGES := snakemake chromium python3-numpy
 DEMO := demo-out
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo workflow-demo clean
 
 all: build
 
@@ -31,9 +31,21 @@ test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c $(CONFIG) -Xswiftc -enable-testing --skip-build --disable-swift-testing
 
+# One line per pipeline step, each reading testdata/ or an earlier step's output in $(DEMO)/.
 demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) --version
+	$(BIN) info --bfile testdata/sim --pheno testdata/hormonal.tsv --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec > $(DEMO)/info.txt && cat $(DEMO)/info.txt
+	$(BIN) simulate --n 300 --snps 3000 --chromosomes 2 --seed 1 --out $(DEMO)/sim
+
+# The Snakemake workflow on testdata/ (workflows/config.yaml) with 2 cores into $(WORKFLOW_DEMO)/,
+# ending with $(WORKFLOW_DEMO)/report.html; then checks the comparison table has one row per arm.
+WORKFLOW_DEMO := workflow-demo
+workflow-demo: EXTRA_PACKAGES = snakemake
+workflow-demo: build
+	snakemake -s workflows/Snakefile --cores 2 --rerun-incomplete \
+	  --config gwasflow=$(abspath $(BIN)) outdir=$(WORKFLOW_DEMO)
+	workflows/tests/check_workflow_demo.sh $(WORKFLOW_DEMO)
 
 clean:
-	rm -rf .build $(DEMO)
+	rm -rf .build $(DEMO) $(WORKFLOW_DEMO)

@@ -216,7 +216,7 @@ struct SNPLayout {
                 let a2 = (a1 + g.integer(in: 1...3)) % 4
                 bim.append(BimRecord(chromosome: "\(chromosome)", id: "rs\(bim.count + 1)", position: position,
                                      allele1: bases[a1], allele2: bases[a2]))
-                let maf = g.uniform() < s.rareFraction ? 0.001 * pow(10, g.uniform()) : 0.01 + 0.49 * g.uniform()
+                let maf = g.uniform() < s.rareFraction ? 0.002 * pow(5, g.uniform()) : 0.01 + 0.49 * g.uniform()
                 frequencies.append(g.uniform() < 0.5 ? maf : 1 - maf)
                 position += 1 + g.integer(in: 0...(2 * s.meanSpacing - 2))
             }
@@ -238,5 +238,18 @@ extension SimulatedPopulation {
         guard variance > 1e-12 else { return nil }
         let sd = variance.squareRoot()
         return (x.map { $0 < 0 ? 0 : (Double($0) - mean) / sd }, mean / 2, sd)
+    }
+}
+
+extension SimulatedPopulation {
+    /// Share of genotype calls that are missing.
+    public var missingGenotypeRate: Double {
+        var missing = 0
+        let n = fam.count, per = bytesPerSNP
+        for snp in bim.indices {
+            let start = 3 + snp * per
+            for i in 0..<n where (bed[start + i >> 2] >> UInt8((i & 3) * 2)) & 3 == 1 { missing += 1 }
+        }
+        return Double(missing) / Double(max(1, n * bim.count))
     }
 }

@@ -10,7 +10,8 @@ public enum TraitMap: Equatable, Sendable {
     /// y = center + scale · x + bend · (x_partner² − 1) / √2: a crescent-shaped joint
     /// distribution with the partner trait, like FT4 against TSH.
     case crescent(partner: Int, center: Double, scale: Double, bend: Double)
-    /// y = center + scale · sinh(tail · asinh(x)): symmetric with heavy tails for tail > 1 (sinh–arcsinh).
+    /// y = center · exp(scale · sinh(tail · asinh(x))): positive, with heavy tails on the log scale
+    /// for tail > 1 (sinh–arcsinh), so a log transform does not make it Gaussian; like T3.
     case heavyTailed(center: Double, scale: Double, tail: Double)
     /// y = center · exp(scale · x · exp(spread · x_partner)): skewed, with a spread that grows with
     /// the partner's latent value (heteroscedastic dependence), like cortisol.
@@ -28,7 +29,7 @@ public enum TraitMap: Equatable, Sendable {
             let z = latent[partner]
             return center + scale * x + bend * (z * z - 1) / 2.0.squareRoot()
         case let .heavyTailed(center, scale, tail):
-            return center + scale * sinh(tail * asinh(x))
+            return center * exp(scale * sinh(tail * asinh(x)))
         case let .heteroscedastic(partner, center, scale, spread):
             return center * exp(scale * x * exp(spread * latent[partner]))
         case .identity:
@@ -64,7 +65,7 @@ public enum TraitMap: Equatable, Sendable {
             switch t % 4 {
             case 0: return .logNormal(location: 0.4, scale: 0.5)
             case 1: return .crescent(partner: first, center: 16, scale: 2, bend: 1.5)
-            case 2: return .heavyTailed(center: 1.8, scale: 0.3, tail: 1.6)
+            case 2: return .heavyTailed(center: 1.8, scale: 0.15, tail: 1.6)
             default: return .heteroscedastic(partner: first, center: 300, scale: 0.3, spread: 0.3)
             }
         }

@@ -46,9 +46,17 @@ struct GWASFlowCommand: ParsableCommand {
         version: GWASFlowVersion.string,
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
+            AssocCommand.self,
+            DensityCommand.self,
+            EigenCommand.self,
+            GRMCommand.self,
+            GRMMergeCommand.self,
+            InfoCommand.self,
             InitCommand.self,
             LociCommand.self,
             QCCommand.self,
+            ReportCommand.self,
+            SimulateCommand.self,
         ]
     )
 

@@ -48,6 +48,7 @@ struct GWASFlowCommand: ParsableCommand {
         subcommands: [
             InitCommand.self,
             LociCommand.self,
+            NormalizeCommand.self,
             QCCommand.self,
         ]
     )

@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libopenblas-dev liblapacke-dev zlib1g-dev gemma plink
 TEST_PACKAGES := snakemake chromium python3-numpy
 DEMO := demo-out
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo workflow-demo clean
 
 all: build
 
@@ -35,5 +35,14 @@ demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) --version
 
+# The Snakemake workflow on testdata/ (workflows/config.yaml) with 2 cores into $(WORKFLOW_DEMO)/,
+# ending with $(WORKFLOW_DEMO)/report.html; then checks the comparison table has one row per arm.
+WORKFLOW_DEMO := workflow-demo
+workflow-demo: EXTRA_PACKAGES = snakemake
+workflow-demo: build
+	snakemake -s workflows/Snakefile --cores 2 --rerun-incomplete \
+	  --config gwasflow=$(abspath $(BIN)) outdir=$(WORKFLOW_DEMO)
+	workflows/tests/check_workflow_demo.sh $(WORKFLOW_DEMO)
+
 clean:
-	rm -rf .build $(DEMO)
+	rm -rf .build $(DEMO) $(WORKFLOW_DEMO)

@@ -10,6 +10,8 @@ public struct FlowArchitecture: Sendable, Codable, Equatable {
     public enum Coupling: String, Sendable, Codable, CaseIterable {
         /// Affine coupling, scale = sigmoid(s) + 0.5.
         case affine
+        /// Rational-quadratic spline coupling with `bins` bins on [−`bound`, `bound`].
+        case spline
     }
 
     /// Coupling type.
@@ -22,15 +24,21 @@ public struct FlowArchitecture: Sendable, Codable, Equatable {
     public var hidden: [Int]
     /// Whether each block has an ActNorm after its coupling.
     public var actNorm: Bool
+    /// Spline bins K (spline couplings only).
+    public var bins: Int
+    /// Spline tail bound B: the splines act on [−B, B], identity outside (spline couplings only).
+    public var bound: Double
 
     /// An architecture; defaults are the paper's (16 affine couplings, 128-128, ActNorm).
     public init(coupling: Coupling = .affine, dimension: Int, layers: Int = 16, hidden: [Int] = [128, 128],
-                actNorm: Bool = true) {
+                actNorm: Bool = true, bins: Int = 16, bound: Double = 4) {
         self.coupling = coupling
         self.dimension = dimension
         self.layers = layers
         self.hidden = hidden
         self.actNorm = actNorm
+        self.bins = bins
+        self.bound = bound
     }
 
     /// A freshly initialised flow with this shape.
@@ -40,6 +48,9 @@ public struct FlowArchitecture: Sendable, Codable, Equatable {
             switch coupling {
             case .affine:
                 blocks.append(AffineCoupling<Scalar>(dimension: dimension, hidden: hidden, generator: &generator))
+            case .spline:
+                blocks.append(SplineCoupling<Scalar>(dimension: dimension, bins: bins, bound: bound, hidden: hidden,
+                                                     generator: &generator))
             }
             if actNorm { blocks.append(ActNorm<Scalar>(dimension: dimension)) }
             blocks.append(Permutation<Scalar>(dimension: dimension, generator: &generator))

@@ -46,10 +46,13 @@ struct GWASFlowCommand: ParsableCommand {
         version: GWASFlowVersion.string,
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
+            AssocCommand.self,
             InitCommand.self,
             LociCommand.self,
             NormalizeCommand.self,
             QCCommand.self,
+            ReportCommand.self,
+            SimulateCommand.self,
         ]
     )
 

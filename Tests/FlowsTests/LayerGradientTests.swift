@@ -13,6 +13,25 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    func testSplineCouplingGradients() {
+        for p in [1, 2, 3, 4] {
+            var g = SeededGenerator(seed: 31)
+            let layer = SplineCoupling<Double>(dimension: p, bins: 5, bound: 2.5, hidden: [6], generator: &g)
+            GradientCheck.randomize(layer, scale: 0.5, seed: 32)
+            // sd 2: some inputs fall in the identity tails beyond ±2.5.
+            GradientCheck.check(layer, at: GradientCheck.normalMatrix(rows: 8, columns: p, sd: 2, seed: 33), seed: 34)
+        }
+    }
+
+    func testFourLayerSplineFlowGradients() {
+        var g = SeededGenerator(seed: 41)
+        let flow: Flow<Double> = FlowArchitecture(coupling: .spline, dimension: 3, layers: 4, hidden: [8, 8],
+                                                  bins: 6, bound: 3).build(generator: &g)
+        _ = flow.forward(GradientCheck.normalMatrix(rows: 16, columns: 3, seed: 42))
+        GradientCheck.randomize(flow, scale: 0.3, seed: 43)
+        GradientCheck.check(flow, at: GradientCheck.normalMatrix(rows: 5, columns: 3, seed: 44), seed: 45)
+    }
+
     func testActNormGradients() {
         let layer = ActNorm<Double>(dimension: 3)
         _ = layer.forward(GradientCheck.normalMatrix(rows: 9, columns: 3, seed: 1))

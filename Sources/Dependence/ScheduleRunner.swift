@@ -85,8 +85,18 @@ public struct ScheduleRunner {
         }
     }
 
+    /// Dense A pays off below this many individuals (a complete spectrum; 8n² bytes).
+    static let densePrecisionLimit = 4_096
+
     private func model(_ spectrum: RelatednessSpectrum, lambda: Double) -> any CovarianceModel {
         lambda >= 1 ? IdentityCovariance(count: spectrum.count) : RelatednessCovariance(spectrum: spectrum, lambda: lambda)
+    }
+
+    /// The model a flow stage trains against: as `model`, with A formed densely when that is cheaper.
+    private func trainingModel(_ spectrum: RelatednessSpectrum, lambda: Double) -> any CovarianceModel {
+        let m = model(spectrum, lambda: lambda)
+        guard let related = m as? RelatednessCovariance, spectrum.isComplete, spectrum.count <= Self.densePrecisionLimit else { return m }
+        return related.cachingPrecision()
     }
 
     private func grid(_ state: inout RunState, spectrum: RelatednessSpectrum) -> ScheduleResult {
@@ -94,7 +104,7 @@ public struct ScheduleRunner {
         for lambda in settings.grid {
             state.resetFlow()
             let label = "grid λ=\(lambda)"
-            let record = state.trainStage(label, epochs: settings.epochs, model: model(spectrum, lambda: lambda), lambda: lambda)
+            let record = state.trainStage(label, epochs: settings.epochs, model: trainingModel(spectrum, lambda: lambda), lambda: lambda)
             let score = record.validationNLL ?? record.objective
             if score < (best?.score ?? .infinity) {
                 best = (score, lambda, state.flow.parameters.map(\.value), label)
@@ -108,14 +118,14 @@ public struct ScheduleRunner {
 
     private func alternating(_ state: inout RunState, spectrum: RelatednessSpectrum) -> ScheduleResult {
         var lambda = settings.initialLambda
-        state.trainStage("stage0", epochs: settings.initialEpochs, model: model(spectrum, lambda: lambda), lambda: lambda)
+        state.trainStage("stage0", epochs: settings.initialEpochs, model: trainingModel(spectrum, lambda: lambda), lambda: lambda)
         for round in stride(from: 1, through: settings.rounds, by: 1) {
             let started = ContinuousClock.now
             let (u, logDet) = state.latent()
             let fit = LambdaStage.fit(spectrum: spectrum, latent: u, step: settings.lambdaStep, start: lambda)
             lambda = fit.lambda
             // Recompute A and log det C for the new λ before the flow sees them.
-            let current = model(spectrum, lambda: lambda)
+            let current = trainingModel(spectrum, lambda: lambda)
             state.record(StageRecord(stage: "lambda\(round)", lambda: lambda, rho: nil,
                                      objective: current.exactObjective(latent: u, logJacobian: logDet),
                                      validationNLL: state.validationNLL(), epochs: 0,

@@ -53,6 +53,7 @@ struct GWASFlowCommand: ParsableCommand {
             QCCommand.self,
             ReportCommand.self,
             SimulateCommand.self,
+            TransformCommand.self,
         ]
     )
 

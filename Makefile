@@ -31,9 +31,12 @@ test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test -c $(CONFIG) -Xswiftc -enable-testing --skip-build --disable-swift-testing
 
+# One line per pipeline step, each reading testdata/ or an earlier step's output in $(DEMO)/.
 demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) --version
+	$(BIN) info --bfile testdata/sim --pheno testdata/hormonal.tsv --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec > $(DEMO)/info.txt && cat $(DEMO)/info.txt
+	$(BIN) simulate --n 300 --snps 3000 --chromosomes 2 --seed 1 --out $(DEMO)/sim
 
 # The Snakemake workflow on testdata/ (workflows/config.yaml) with 2 cores into $(WORKFLOW_DEMO)/,
 # ending with $(WORKFLOW_DEMO)/report.html; then checks the comparison table has one row per arm.

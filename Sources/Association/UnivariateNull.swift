@@ -26,8 +26,9 @@ public struct UnivariateNullFit: Equatable, Sendable {
 ///
 /// λ on [1e-5, 1e5] is cut into 10 intervals equal on the log scale; in every interval where the
 /// derivative of the log-likelihood changes sign its root is found (Brent's method run to full
-/// precision, where GEMMA polishes a coarse Brent root by Newton to 1e-5), and the root with the
-/// highest likelihood wins; with no sign change, the end with the higher likelihood.
+/// precision, where GEMMA polishes a coarse Brent root by Newton to 1e-5); the highest likelihood
+/// among these roots and the two ends of the range wins (checked against the Debian binary on data
+/// whose ML optimum is on the boundary while a minimum lies inside).
 ///
 /// Log-likelihoods (GEMMA's constants), with `P` from `WeightedProjection` and `H⁻¹ = 1/(λδ + 1)`:
 ///
@@ -125,9 +126,10 @@ public struct UnivariateNull {
             let value = logLikelihood(root, kind)
             if best == nil || value > best!.logL { best = (root, value) }
         }
-        if best == nil {
-            let low = logLikelihood(lo, kind), high = logLikelihood(hi, kind)
-            best = low >= high ? (lo, low) : (hi, high)
+        // The ends compete too: a sign change can be a minimum, and the maximum can sit on the boundary.
+        for end in [lo, hi] {
+            let value = logLikelihood(end, kind)
+            if best == nil || value > best!.logL { best = (end, value) }
         }
         return UnivariateNullFit(lambda: best!.lambda, logLikelihood: best!.logL,
                                  ve: residualVariance(best!.lambda, kind))

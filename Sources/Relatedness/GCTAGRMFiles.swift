@@ -18,8 +18,9 @@ public enum GCTAGRMFiles {
         public var ids: [(fid: String, iid: String)]
     }
 
-    /// Writes the three files for `grm` with one ID pair per row.
-    public static func write(_ grm: GRM, ids: [(fid: String, iid: String)], prefix: String) throws {
+    /// The three files for `grm` with one ID pair per row: (name suffix, bytes), for
+    /// `.grm.bin`, `.grm.N.bin` and `.grm.id`.
+    public static func files(_ grm: GRM, ids: [(fid: String, iid: String)]) -> [(suffix: String, bytes: [UInt8])] {
         let n = grm.count
         precondition(ids.count == n, "one ID per GRM row")
         var values = [UInt8](), counts = [UInt8]()
@@ -32,9 +33,12 @@ public enum GCTAGRMFiles {
                 appendFloat(count, to: &counts)
             }
         }
-        try AtomicFile.write(values, to: prefix + ".grm.bin")
-        try AtomicFile.write(counts, to: prefix + ".grm.N.bin")
-        try AtomicFile.write(ids.map { "\($0.fid)\t\($0.iid)\n" }.joined(), to: prefix + ".grm.id")
+        return [(".grm.bin", values), (".grm.N.bin", counts), (".grm.id", Array(ids.map { "\($0.fid)\t\($0.iid)\n" }.joined().utf8))]
+    }
+
+    /// Writes the three files for `grm` with one ID pair per row, each atomically.
+    public static func write(_ grm: GRM, ids: [(fid: String, iid: String)], prefix: String) throws {
+        for file in files(grm, ids: ids) { try AtomicFile.write(file.bytes, to: prefix + file.suffix) }
     }
 
     /// Reads `prefix.grm.id`, `prefix.grm.bin` and, when present, `prefix.grm.N.bin`.

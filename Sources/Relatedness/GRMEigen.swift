@@ -77,10 +77,15 @@ public enum GEMMAEigenFiles {
     /// `prefix.eigenU.txt`.
     public static func vectorsPath(_ prefix: String) -> String { prefix + ".eigenU.txt" }
 
+    /// Both files as (name suffix, bytes): `.eigenD.txt`, then `.eigenU.txt`.
+    public static func files(_ e: GRMEigendecomposition) -> [(suffix: String, bytes: [UInt8])] {
+        [(".eigenD.txt", GEMMAMatrixText.bytes(Matrix(rows: e.count, columns: 1, storage: e.values))),
+         (".eigenU.txt", GEMMAMatrixText.bytes(e.vectors))]
+    }
+
     /// Writes both files atomically.
     public static func write(_ e: GRMEigendecomposition, prefix: String) throws {
-        try GEMMAMatrixText.write(Matrix(rows: e.count, columns: 1, storage: e.values), to: valuesPath(prefix))
-        try GEMMAMatrixText.write(e.vectors, to: vectorsPath(prefix))
+        for file in files(e) { try AtomicFile.write(file.bytes, to: prefix + file.suffix) }
     }
 
     /// Reads an eigenvalue file and an eigenvector file and checks that they fit together.

@@ -8,8 +8,8 @@ public enum PCFactorFile {
     /// `prefix.pcfactor.tsv`.
     public static func path(_ prefix: String) -> String { prefix + ".pcfactor.tsv" }
 
-    /// Writes the factor with one ID pair per row.
-    public static func write(_ factor: Matrix<Double>, ids: [(fid: String, iid: String)], to path: String) throws {
+    /// The file's bytes for `factor` with one ID pair per row.
+    public static func bytes(_ factor: Matrix<Double>, ids: [(fid: String, iid: String)]) -> [UInt8] {
         precondition(ids.count == factor.rows, "one ID per factor row")
         var out: [UInt8] = []
         out.reserveCapacity(factor.rows * (factor.columns * 24 + 32))
@@ -22,7 +22,12 @@ public enum PCFactorFile {
             }
             out.append(UInt8(ascii: "\n"))
         }
-        try AtomicFile.write(out, to: path)
+        return out
+    }
+
+    /// Writes the factor with one ID pair per row, atomically.
+    public static func write(_ factor: Matrix<Double>, ids: [(fid: String, iid: String)], to path: String) throws {
+        try AtomicFile.write(bytes(factor, ids: ids), to: path)
     }
 
     /// Reads a factor file: IDs and the n × k factor.

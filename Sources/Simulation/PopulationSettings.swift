@@ -21,7 +21,7 @@ public struct PopulationSettings: Equatable, Sendable {
     public var subpopulations: Int
     /// Wright's F_ST between each subpopulation and the ancestral population (Balding–Nichols).
     public var fst: Double
-    /// Share of SNPs with a rare minor allele (minor allele frequency log-uniform in [0.001, 0.01]);
+    /// Share of SNPs with a rare minor allele (minor allele frequency log-uniform in [0.002, 0.01]);
     /// the others have MAF uniform in [0.01, 0.5].
     public var rareFraction: Double
     /// Mean missing-genotype rate; each SNP's own rate is uniform in [0, 2 × this].

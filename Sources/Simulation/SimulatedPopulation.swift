@@ -216,7 +216,7 @@ struct SNPLayout {
                 let a2 = (a1 + g.integer(in: 1...3)) % 4
                 bim.append(BimRecord(chromosome: "\(chromosome)", id: "rs\(bim.count + 1)", position: position,
                                      allele1: bases[a1], allele2: bases[a2]))
-                let maf = g.uniform() < s.rareFraction ? 0.001 * pow(10, g.uniform()) : 0.01 + 0.49 * g.uniform()
+                let maf = g.uniform() < s.rareFraction ? 0.002 * pow(5, g.uniform()) : 0.01 + 0.49 * g.uniform()
                 frequencies.append(g.uniform() < 0.5 ? maf : 1 - maf)
                 position += 1 + g.integer(in: 0...(2 * s.meanSpacing - 2))
             }

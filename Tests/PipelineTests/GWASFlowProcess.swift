@@ -26,8 +26,18 @@ struct GWASFlowProcess {
 
     /// Runs `gwasflow arguments…` in `directory` and waits for it.
     static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        try run(program: try executable, arguments, in: directory)
+    }
+
+    /// Runs a reference tool (`gemma`, `plink2`, … from /usr/bin) in `directory` and waits for it.
+    static func runTool(_ name: String, _ arguments: [String], in directory: URL) throws -> Result {
+        try run(program: URL(fileURLWithPath: "/usr/bin/" + name), arguments, in: directory)
+    }
+
+    /// Runs `program arguments…` in `directory` and waits for it.
+    static func run(program: URL, _ arguments: [String], in directory: URL) throws -> Result {
         let process = Process()
-        process.executableURL = try executable
+        process.executableURL = program
         process.arguments = arguments
         process.currentDirectoryURL = directory
         // Files rather than pipes: nothing can block on a full pipe, and no reader threads are needed.

@@ -54,26 +54,28 @@ final class PCRelatednessTests: XCTestCase {
     }
 
     /// Real `.eigenvec` files from PLINK 2 (`#FID IID PC1 …` header) and PLINK 1.9 (no header),
-    /// and PLINK 2's `#IID`-only layout.
-    func testReadsPlinkEigenvecFiles() throws {
+    /// read with Formats' `Eigenvectors`, with eigenvalues from the `.eigenval` beside them; the
+    /// factor built from them reproduces the Pearson correlation of the eigenvalue-weighted scores.
+    func testFactorFromPlinkEigenvecAndEigenvalFiles() throws {
         let sim = try SimulatedGenotypes.write(folder: folder, individuals: 60, snps: 400, seed: 13)
         _ = try runTool("plink2", ["--bfile", "sim", "--pca", "5", "--out", "p2", "--threads", "1"], in: folder)
         _ = try runTool("plink1.9", ["--bfile", "sim", "--pca", "5", "--out", "p1", "--threads", "1"], in: folder)
         for prefix in ["p2", "p1"] {
-            let pcs = try PCScores.read(path: folder + "/\(prefix).eigenvec")
-            XCTAssertEqual(pcs.ids.map { $0.iid }, sim.fam.map { $0.iid }, prefix)
-            XCTAssertEqual(pcs.ids.map { $0.fid }, sim.fam.map { $0.fid }, prefix)
-            XCTAssertEqual(pcs.scores.columns, 5, prefix)
-            XCTAssertEqual(pcs.scores.rows, 60, prefix)
-            XCTAssertEqual(try EigenvalueFile.read(path: folder + "/\(prefix).eigenval").count, 5)
+            let file = try Eigenvectors.read(path: folder + "/\(prefix).eigenvec")
+            XCTAssertEqual(file.ids.map { $0.iid }, sim.fam.map { $0.iid }, prefix)
+            XCTAssertEqual(file.vectors.rows, 60, prefix)
+            let text = try String(contentsOfFile: folder + "/\(prefix).eigenval", encoding: .utf8)
+            let expected = text.split(separator: "\n").map { Double($0)! }
+            let eigenvalues = try XCTUnwrap(try file.columnEigenvalues(), prefix)
+            XCTAssertEqual(eigenvalues, expected, prefix)
+            let pc = try PCRelatedness(scores: file.vectors, count: 5, scale: .eigenvalue, eigenvalues: eigenvalues)
+            let dense = pc.dense()
+            for (i, j) in [(0, 1), (7, 30), (59, 2)] {
+                let x = (0..<5).map { file.vectors[i, $0] * eigenvalues[$0] }, y = (0..<5).map { file.vectors[j, $0] * eigenvalues[$0] }
+                XCTAssertEqual(dense[i, j], pearson(x, y), accuracy: 1e-12, prefix)
+            }
         }
-        try AtomicFile.write("#IID\tPC1\tPC2\na\t0.1\t0.2\nb\t-0.1\t3e-2\n", to: folder + "/iid.eigenvec")
-        let iid = try PCScores.read(path: folder + "/iid.eigenvec")
-        XCTAssertEqual(iid.ids.map { $0.fid }, ["a", "b"])
-        XCTAssertEqual(iid.scores, Matrix(rowArrays: [[0.1, 0.2], [-0.1, 0.03]]))
-        try AtomicFile.write("F I 0.1 0.2\nF J 0.3\n", to: folder + "/short.eigenvec")
-        XCTAssertThrowsError(try PCScores.read(path: folder + "/short.eigenvec")) { XCTAssertEqual("\($0)", folder + "/short.eigenvec:2: expected 4 fields (2 ID columns and 2 PCs), found 3") }
-        try AtomicFile.write("F I 0.1 x\n", to: folder + "/bad.eigenvec")
-        XCTAssertThrowsError(try PCScores.read(path: folder + "/bad.eigenvec")) { XCTAssert("\($0)".contains(":1: PC score is not a finite number: 'x'"), "\($0)") }
+        try AtomicFile.write("0.5\nx\n", to: folder + "/bad.eigenval")
+        XCTAssertThrowsError(try Eigenvectors.readPlinkEigenvalues(path: folder + "/bad.eigenval")) { XCTAssert("\($0)".contains("bad.eigenval:2:"), "\($0)") }
     }
 }

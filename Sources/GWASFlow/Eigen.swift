@@ -1,0 +1,54 @@
+import Formats
+import Numerics
+import Relatedness
+
+/// `gwasflow eigen`: GEMMA's `-eigen`, writing `PREFIX.eigenD.txt` and `PREFIX.eigenU.txt`.
+///
+/// The matrix is `grm` (GEMMA text, or a GCTA `.grm.bin` prefix) or, without it, the GRM built
+/// from `bfile` with `settings` (as `gwasflow grm` would). As GEMMA's `-bfile P -k K -eigen` does,
+/// when `bfile` is given only the individuals with a `.fam` phenotype are kept (rows and columns
+/// of the others dropped) — unless none has one; then the matrix is double-centred, decomposed with
+/// LAPACK `dsyevd`, and eigenvalues below 1e-10 are set to 0 (see `GRMEigen`).
+@discardableResult
+public func eigen(grm grmPath: String?, bfile: String?, settings: GRMSettings, out: String,
+                  context: RunContext) throws -> GRMEigendecomposition {
+    let data = try bfile.map { b in try context.step("open genotypes") { try PlinkDataset(prefix: b) } }
+    var matrix: Matrix<Double>
+    if let grmPath {
+        matrix = try context.step("read GRM") { try readGRMMatrix(grmPath) }
+        if let data, matrix.rows != data.fam.count {
+            throw FormatError(path: grmPath, "\(matrix.rows) × \(matrix.rows) matrix, but \(data.prefix).fam has \(data.fam.count) individuals")
+        }
+    } else if let data {
+        guard settings.keep == nil else { throw UsageError("eigen builds the GRM over every .fam individual; --keep applies to gwasflow grm") }
+        let setup = try GRMSetup(data: data, settings: settings, context: context)
+        let sum = GRMSetup.partialSum(setup.builder(bed: data.bed, settings: settings), snps: setup.snps, context: context)
+        guard sum.snpCount > 0 else { throw UsageError("no SNP of \(data.prefix).bed passed the filters") }
+        context.figure("SNPs used", sum.snpCount)
+        matrix = sum.grm.matrix
+    } else {
+        throw UsageError("nothing to decompose: pass --grm FILE (a GEMMA .cXX.txt/.sXX.txt or GCTA .grm.bin), or --bfile PREFIX to build the GRM")
+    }
+    if let data {
+        let kept = data.fam.indices.filter { data.fam[$0].hasGEMMAPhenotype }
+        if !kept.isEmpty && kept.count < data.fam.count {
+            context.warn("as GEMMA -eigen: decomposing the \(kept.count) of \(data.fam.count) individuals with a .fam phenotype; eigenU rows follow them in .fam order")
+            matrix = matrix.selectingRows(kept).selectingColumns(kept)
+        }
+    }
+    context.figure("individuals", matrix.rows)
+    let e = try context.step("eigendecomposition") { try GRMEigen.decompose(matrix) }
+    if e.zeroedCount > 0 { context.figure("eigenvalues set to 0 (below 1e-10)", e.zeroedCount) }
+    try context.step("write") {
+        for file in GEMMAEigenFiles.files(e) { try context.write(file.bytes, to: out + file.suffix) }
+    }
+    return e
+}
+
+/// A GRM from GEMMA text (`.cXX.txt`, any square matrix file) or GCTA binary (`X.grm.bin`, or the
+/// prefix `X` with `X.grm.bin` beside it).
+func readGRMMatrix(_ path: String) throws -> Matrix<Double> {
+    if path.hasSuffix(".grm.bin") { return try GCTAGRMFiles.read(prefix: String(path.dropLast(".grm.bin".count))).matrix }
+    if !fileExists(path) && fileExists(path + ".grm.bin") { return try GCTAGRMFiles.read(prefix: path).matrix }
+    return try GEMMAMatrixText.readSquare(path: path)
+}

@@ -6,7 +6,7 @@ import Numerics
 import Relatedness
 
 /// Where `normalize` takes the dependence between individuals from.
-public enum RelatednessSource: Equatable, Sendable {
+public enum NormalizeRelatedness: Equatable, Sendable {
     /// A relatedness matrix: GEMMA text (`.cXX.txt`/`.sXX.txt`, `.fam` order) or a GCTA binary
     /// prefix (`PREFIX.grm.bin` + `.grm.id`); optionally a `gwasflow eigen` prefix of it, reused
     /// when the training individuals are exactly the matrix's individuals in its order.
@@ -32,14 +32,14 @@ public struct NormalizeSettings: Sendable {
     /// Covariate table, if any.
     public var covar: String?
     /// The dependence between individuals.
-    public var relatedness: RelatednessSource
+    public var relatedness: NormalizeRelatedness
     /// The schedule and flow settings (the schedule kind included).
     public var schedule = ScheduleSettings()
     /// Fraction of the normalized individuals held out for model selection (i.i.d. NLL).
     public var validationFraction = 0.15
 
     /// Settings with the defaults of method.md §5.
-    public init(pheno: String, fam: String, relatedness: RelatednessSource) {
+    public init(pheno: String, fam: String, relatedness: NormalizeRelatedness) {
         self.pheno = pheno
         self.fam = fam
         self.relatedness = relatedness

@@ -23,7 +23,7 @@ struct RelatednessInput {
     /// Matrix row of each `.fam` row (nil: not in the matrix); identity for `.fam`-ordered inputs.
     private let rowOf: [Int?]
 
-    init(_ source: RelatednessSource, fam: [FamRecord], pheno: String, context: RunContext) throws {
+    init(_ source: NormalizeRelatedness, fam: [FamRecord], pheno: String, context: RunContext) throws {
         let n = fam.count
         switch source {
         case .independent:

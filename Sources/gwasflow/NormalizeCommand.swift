@@ -141,7 +141,7 @@ struct NormalizeCommand: ParsableCommand {
         try options.execute(output: output) { context, prefix in
             let famPath: String
             if let fam { famPath = fam } else { famPath = try context.requiredPath(genotypes.bfile, or: .bfile) + ".fam" }
-            let source: RelatednessSource
+            let source: NormalizeRelatedness
             if iid {
                 source = .independent
             } else if let blocks {

@@ -14,9 +14,10 @@ example() {
     simulate)  echo 'gwasflow simulate --n 600 --snps 5000 --chromosomes 3 --traits 4 --seed 1 --out sim/sim' ;;
     qc)        echo 'gwasflow qc --bfile testdata/sim --maf 0.001 --hwe 1e-3 --indep-pairwise 500kb 1 0.8 --out run/qc' ;;
     grm)       echo 'gwasflow grm --bfile testdata/sim --kind centered --out run/sim        # run/sim.cXX.txt'
-               echo 'gwasflow grm --bfile testdata/sim --part 1/4 --out run/parts/sim      # run/parts/sim.part1of4.grmpart'
+               echo 'gwasflow grm --bfile testdata/sim --part 1/2 --out run/parts/sim      # run/parts/sim.part1of2.grmpart'
+               echo 'gwasflow grm --bfile testdata/sim --part 2/2 --out run/parts/sim'
                echo 'gwasflow grm --pcs testdata/pcs.eigenvec --n-pcs 10 --out run/pc     # run/pc.pcfactor.tsv' ;;
-    grm-merge) echo 'gwasflow grm-merge run/parts/sim.part*of4.grmpart --out run/sim' ;;
+    grm-merge) echo 'gwasflow grm-merge run/parts/sim.part*of2.grmpart --out run/merged         # run/merged.cXX.txt' ;;
     eigen)     echo 'gwasflow eigen --grm run/sim.cXX.txt --out run/sim                   # run/sim.eigenD.txt, run/sim.eigenU.txt' ;;
     density)   echo 'gwasflow density --pheno testdata/hormonal.tsv --model spline --epochs 50 --out run/density' ;;
     normalize) echo 'gwasflow normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm run/sim.cXX.txt --eigen run/sim --schedule alternating --out run/hormonal' ;;

@@ -5,7 +5,7 @@ import Numerics
 ///
 /// The flows are generic so that the same code trains in `Float` (fast, the default) and is
 /// checked against finite differences in `Double` (the gradient tests).
-public protocol FlowScalar: LinearAlgebraScalar {
+public protocol FlowScalar: LinearAlgebraScalar & Codable {
     /// e^x.
     static func exp(_ x: Self) -> Self
     /// Natural logarithm.

@@ -47,6 +47,8 @@ struct GWASFlowCommand: ParsableCommand {
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
             AssocCommand.self,
+            DecodeBenchmarkCommand.self,
+            DensityCommand.self,
             EigenCommand.self,
             GRMCommand.self,
             GRMMergeCommand.self,

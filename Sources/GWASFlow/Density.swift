@@ -1,0 +1,178 @@
+import Flows
+import Formats
+import Foundation
+import Numerics
+
+/// Settings of `gwasflow density`.
+public struct DensitySettings: Sendable, Equatable {
+    /// The table's columns to model.
+    public var columns: ColumnSelection = .all
+    /// Coupling type, blocks, hidden widths, spline bins and bound (the dimension is set from the data).
+    public var architecture = FlowArchitecture(dimension: 1)
+    /// Optimiser, batch size, epochs, learning rate, … (the seed is taken from the run).
+    public var training = TrainingSettings()
+    /// Fraction of the individuals held out for validation (0: none).
+    public var validationFraction = 0.15
+    /// A second table (same columns) whose NLL is reported as `test_nll`.
+    public var test: String?
+    /// Train in Double instead of Float.
+    public var double = false
+
+    /// The defaults: the paper's affine architecture, Adamax, batch 256, 250 epochs, 15 % validation.
+    public init() {}
+}
+
+/// What `gwasflow density` measured; NLLs in nats per individual on the original data scale.
+public struct DensityResult: Sendable {
+    /// Individuals in the training, validation and test sets.
+    public var trainCount: Int, validationCount: Int, testCount: Int?
+    /// Mean NLL of the returned model on each set (validation and test nil when absent).
+    public var trainNLL: Double, validationNLL: Double?, testNLL: Double?
+    /// Median wall-clock seconds per training epoch.
+    public var secondsPerEpoch: Double
+    /// The epochs run, the epoch whose weights were kept, and skipped steps.
+    public var training: TrainingResult
+}
+
+/// `gwasflow density`: fits an i.i.d. normalizing flow to columns of a table and writes
+/// `out.model.json` (architecture, weights, standardisation), `out.metrics.tsv`
+/// (`metric<TAB>value`) and, through the run, the per-epoch figures for `out.log`.
+///
+/// Rows with a missing value in a chosen column are left out. The table needs no `.fam`: a
+/// PLINK-style table (`FID IID …` header) is read in file order, a headerless one row by row.
+/// Individuals are split at random (seeded) into training and validation sets; the columns are
+/// z-scored with the training moments, and the model with the best validation NLL is kept.
+@discardableResult
+public func density(pheno: String, settings: DensitySettings, out: String, context: RunContext) throws -> DensityResult {
+    context.input("pheno", pheno)
+    let (names, values) = try readDensityTable(pheno, columns: settings.columns, context: context, role: "phenotypes")
+    guard names.count >= 1 else { throw UsageError("--columns selects no column of \(pheno)") }
+    var test: Matrix<Double>?
+    if let path = settings.test {
+        context.input("test", path)
+        let (testNames, testValues) = try readDensityTable(path, columns: settings.columns, context: context, role: "test rows")
+        guard testNames.count == names.count else {
+            throw UsageError("--test \(path) has \(testNames.count) selected columns, --pheno \(pheno) has \(names.count)")
+        }
+        test = testValues
+    }
+    if settings.double {
+        return try fitDensity(Double.self, names: names, values: values, test: test, settings: settings, out: out, context: context)
+    }
+    return try fitDensity(Float.self, names: names, values: values, test: test, settings: settings, out: out, context: context)
+}
+
+/// The complete rows of the chosen columns of a table read without a `.fam`.
+private func readDensityTable(_ path: String, columns: ColumnSelection, context: RunContext,
+                              role: String) throws -> ([String], Matrix<Double>) {
+    let table = try PhenotypeTable.read(path: path, fam: try standaloneFam(path), columns: columns)
+    let complete = table.completeRows
+    let dropped = table.values.rows - complete.count
+    if dropped > 0 { context.warn("\(path): \(dropped) rows with a missing value left out") }
+    context.figure("\(role) read", "\(complete.count) complete rows × \(table.names.count) columns (\(table.names.joined(separator: ", ")))")
+    return (table.names, table.values.selectingRows(complete))
+}
+
+/// One pseudo-`.fam` record per data row of a table, in file order, so that the table can be read
+/// with the usual phenotype reader (IDs from a PLINK-style header, line numbers otherwise).
+private func standaloneFam(_ path: String) throws -> [FamRecord] {
+    let lines = Array(try TextLines(path: path))
+    guard let first = lines.first else { throw FormatError(path: path, "empty file: expected one row per individual") }
+    if isPlinkHeader(first.fields) {
+        let byIID = (first.fields[0].hasPrefix("#") ? first.fields[0].dropFirst() : first.fields[0]).uppercased() == "IID"
+        return lines.dropFirst().map { line in
+            let f = line.fields
+            let iid = String(byIID || f.count < 2 ? f[0] : f[1])
+            return FamRecord(fid: byIID ? iid : String(f[0]), iid: iid)
+        }
+    }
+    return lines.map { FamRecord(fid: "\($0.number)", iid: "\($0.number)") }
+}
+
+private func isPlinkHeader(_ fields: [Substring]) -> Bool {
+    guard let name = fields.first.map({ ($0.hasPrefix("#") ? $0.dropFirst() : $0).uppercased() }) else { return false }
+    return name == "FID" || name == "IID"
+}
+
+private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matrix<Double>, test: Matrix<Double>?,
+                                       settings: DensitySettings, out: String, context: RunContext) throws -> DensityResult {
+    let n = values.rows, p = values.columns
+    var generator = SeededGenerator(seed: context.seed)
+    var splitGenerator = generator.split()
+    let nValidation = settings.validationFraction > 0 ? max(2, Int((settings.validationFraction * Double(n)).rounded())) : 0
+    guard n - nValidation >= 2 else {
+        throw UsageError("\(n) complete rows: too few to train with --validation \(settings.validationFraction)")
+    }
+    let order = splitGenerator.permutation(n)
+    let validationRows = Array(order[..<nValidation]).sorted()
+    let trainRows = Array(order[nValidation...]).sorted()
+    let train = values.selectingRows(trainRows)
+    let standardization = Standardization(fitting: train)
+    let trainData = convert(standardization.apply(train), to: S.self)
+    let validationData = nValidation > 0 ? convert(standardization.apply(values.selectingRows(validationRows)), to: S.self) : nil
+
+    var architecture = settings.architecture
+    architecture.dimension = p
+    var training = settings.training
+    training.seed = generator.next()
+    let flow: Flow<S> = architecture.build(generator: &generator)
+    context.setting("model", "\(architecture.layers) \(architecture.coupling) couplings, hidden \(architecture.hidden.map(String.init).joined(separator: "-"))"
+                    + (architecture.coupling == .spline ? ", \(architecture.bins) bins on ±\(architecture.bound)" : "")
+                    + (architecture.actNorm ? ", ActNorm" : "") + ", \(flow.parameterCount) parameters, \(S.self)")
+    context.setting("training", "\(training.rule) lr \(training.learningRate), weight decay \(training.weightDecay), "
+                    + "batch \(training.batchSize), \(training.epochs) epochs, decay \(training.decayRate) ×\(training.decays)"
+                    + (training.gradientClipNorm.map { ", clip \($0)" } ?? "") + (training.patience.map { ", patience \($0)" } ?? ""))
+    context.figure("individuals (train / validation)", "\(trainRows.count) / \(nValidation)")
+
+    let logScale = standardization.logScale
+    let result = context.step("train flow", total: training.epochs, unit: "epochs") { progress in
+        FlowTrainer(flow: flow, settings: training).train(data: trainData, validation: validationData,
+                                                          objective: StandardNormalObjective()) { e in
+            var line = "train loss \(format(e.trainingLoss + logScale))"
+            if let v = e.validationNLL { line += ", validation NLL \(format(v + logScale))" }
+            line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s"
+            if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
+            context.figure("epoch \(e.epoch)", line)
+            progress.advance(by: 1)
+        }
+    }
+    if result.skippedSteps > 0 { context.warn("\(result.skippedSteps) training steps skipped: non-finite loss or gradient") }
+    if result.stoppedEarly { context.figure("early stop after epoch", result.epochs.count) }
+    if let best = result.bestEpoch { context.figure("best epoch (validation NLL)", best) }
+
+    let trainNLL = flow.meanNegativeLogLikelihood(trainData) + logScale
+    let validationNLL = validationData.map { flow.meanNegativeLogLikelihood($0) + logScale }
+    let testNLL = test.map { flow.meanNegativeLogLikelihood(convert(standardization.apply($0), to: S.self)) + logScale }
+    let model = FlowModel(flow: flow, architecture: architecture, standardization: standardization, columns: names)
+    let json: Data
+    do { json = try model.jsonData() } catch let error as FlowModelError {
+        throw UsageError("training diverged: \(error.message); try a lower --lr")
+    }
+    try context.write(Array(json), to: out + ".model.json")
+
+    var metrics = "metric\tvalue\n"
+    metrics += "train_nll\t\(format(trainNLL))\n"
+    metrics += "validation_nll\t\(validationNLL.map(format) ?? "NA")\n"
+    if let testNLL { metrics += "test_nll\t\(format(testNLL))\n" }
+    metrics += "seconds_per_epoch\t\(format(result.medianSecondsPerEpoch))\n"
+    metrics += "epochs\t\(result.epochs.count)\n"
+    metrics += "best_epoch\t\(result.bestEpoch.map(String.init) ?? "NA")\n"
+    metrics += "skipped_steps\t\(result.skippedSteps)\n"
+    metrics += "n_train\t\(trainRows.count)\nn_validation\t\(nValidation)\n"
+    if let test { metrics += "n_test\t\(test.rows)\n" }
+    try context.write(metrics, to: out + ".metrics.tsv")
+    context.figure("train NLL", trainNLL)
+    if let validationNLL { context.figure("validation NLL", validationNLL) }
+    if let testNLL { context.figure("test NLL", testNLL) }
+    context.figure("seconds per epoch (median)", result.medianSecondsPerEpoch)
+    return DensityResult(trainCount: trainRows.count, validationCount: nValidation, testCount: test?.rows,
+                         trainNLL: trainNLL, validationNLL: validationNLL, testNLL: testNLL,
+                         secondsPerEpoch: result.medianSecondsPerEpoch, training: result)
+}
+
+private func convert<S: FlowScalar>(_ x: Matrix<Double>, to: S.Type) -> Matrix<S> {
+    Matrix(rows: x.rows, columns: x.columns, storage: x.storage.map { S($0) })
+}
+
+/// Shortest text that reads back as the same Double.
+private func format(_ x: Double) -> String { x.isFinite ? "\(x)" : "NA" }

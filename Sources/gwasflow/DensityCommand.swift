@@ -1,0 +1,132 @@
+import ArgumentParser
+import Flows
+import Formats
+import GWASFlow
+
+/// `gwasflow density`: fit an i.i.d. normalizing flow to columns of a table.
+struct DensityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "density",
+        abstract: "Fit an i.i.d. normalizing flow (affine or spline couplings) to columns of a table.",
+        discussion: """
+            Writes PREFIX.model.json (architecture, weights, ActNorm state, standardisation), \
+            PREFIX.metrics.tsv (train_nll, validation_nll, test_nll with --test, seconds_per_epoch, …; \
+            NLLs in nats per individual on the original data scale) and PREFIX.log with one line per epoch. \
+            Rows with a missing value are left out; columns are z-scored with the training moments; the \
+            weights of the epoch with the best validation NLL are kept.
+            """)
+
+    @Option(help: ArgumentHelp("Table of values: FID IID header (PLINK style) or headerless (GEMMA style).", valueName: "FILE"))
+    var pheno: String
+
+    @Option(help: ArgumentHelp("Columns to model: 1-based positions (1,2,4 or 2-4) or header names.", valueName: "LIST"))
+    var columns: String = "all"
+
+    @Option(help: ArgumentHelp("Coupling type: affine or spline.", valueName: "KIND"))
+    var model: String = "affine"
+
+    @Option(help: "Number of coupling layers.")
+    var layers: Int = 16
+
+    @Option(help: ArgumentHelp("Hidden widths of each coupling's MLP, comma separated.", valueName: "WIDTHS"))
+    var hidden: String = "128,128"
+
+    @Option(help: "Spline bins K (spline couplings).")
+    var bins: Int = 16
+
+    @Option(help: ArgumentHelp("Spline tail bound B: splines act on [-B, B] of the standardised data, identity outside.", valueName: "B"))
+    var bound: Double = 4
+
+    @Option(help: "Mini-batch size.")
+    var batch: Int = 256
+
+    @Option(help: "Training epochs.")
+    var epochs: Int = 250
+
+    @Option(help: "Initial learning rate.")
+    var lr: Double = 0.03
+
+    @Option(help: ArgumentHelp("Optimiser: adamax or adam.", valueName: "NAME"))
+    var optimizer: String = "adamax"
+
+    @Option(name: .customLong("weight-decay"), help: "Coupled L2 weight decay.")
+    var weightDecay: Double = 0.01
+
+    @Option(name: .customLong("lr-decay"), help: ArgumentHelp("Step-wise learning-rate decay factor (applied 32 times over the run).", valueName: "GAMMA"))
+    var lrDecay: Double = 0.9
+
+    @Option(help: ArgumentHelp("Clip the global gradient norm to this value.", valueName: "NORM"))
+    var clip: Double?
+
+    @Option(help: ArgumentHelp("Stop when the validation NLL has not improved for this many epochs.", valueName: "EPOCHS"))
+    var patience: Int?
+
+    @Option(help: ArgumentHelp("Fraction of individuals held out for validation (0 for none).", valueName: "FRACTION"))
+    var validation: Double = 0.15
+
+    @Option(help: ArgumentHelp("A second table with the same columns; its NLL is reported as test_nll.", valueName: "FILE"))
+    var test: String?
+
+    @Flag(help: "Train in double precision (default: single precision).")
+    var double = false
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var options: RunOptions
+
+    func validate() throws {
+        _ = try settings()
+    }
+
+    /// The parsed settings.
+    func settings() throws -> DensitySettings {
+        var s = DensitySettings()
+        do { s.columns = try ColumnSelection(parsing: columns) } catch { throw ValidationError("\(error)") }
+        guard let coupling = FlowArchitecture.Coupling(rawValue: model) else {
+            throw ValidationError("--model must be affine or spline, got \(model)")
+        }
+        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--hidden must be positive widths separated by commas, like 128,128; got \(hidden)")
+        }
+        guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
+        guard bins >= 2 else { throw ValidationError("--bins must be at least 2, got \(bins)") }
+        guard bound > 0 else { throw ValidationError("--bound must be positive, got \(bound)") }
+        guard batch >= 2 else { throw ValidationError("--batch must be at least 2, got \(batch)") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard lr > 0 else { throw ValidationError("--lr must be positive, got \(lr)") }
+        guard let rule = Optimizer<Float>.Rule(rawValue: optimizer) else {
+            throw ValidationError("--optimizer must be adamax or adam, got \(optimizer)")
+        }
+        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)") }
+        guard lrDecay > 0 && lrDecay <= 1 else { throw ValidationError("--lr-decay must be in (0, 1], got \(lrDecay)") }
+        if let clip, !(clip > 0) { throw ValidationError("--clip must be positive, got \(clip)") }
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1), got \(validation)") }
+        if patience != nil && validation == 0 { throw ValidationError("--patience needs a validation set (--validation > 0)") }
+        s.architecture = FlowArchitecture(coupling: coupling, dimension: 1, layers: layers, hidden: widths.map { $0! },
+                                          bins: bins, bound: bound)
+        s.training.batchSize = batch
+        s.training.epochs = epochs
+        s.training.learningRate = lr
+        s.training.rule = rule
+        s.training.weightDecay = weightDecay
+        s.training.decayRate = lrDecay
+        s.training.gradientClipNorm = clip
+        s.training.patience = patience
+        s.validationFraction = validation
+        s.test = test
+        s.double = double
+        return s
+    }
+
+    func run() throws {
+        let settings = try settings()
+        try options.execute(output: output) { context, prefix in
+            let r = try density(pheno: pheno, settings: settings, out: prefix, context: context)
+            var line = "train NLL \(r.trainNLL)"
+            if let v = r.validationNLL { line += ", validation NLL \(v)" }
+            if let t = r.testNLL { line += ", test NLL \(t)" }
+            print("\(line); \(r.secondsPerEpoch) s per epoch; wrote \(prefix).model.json and \(prefix).metrics.tsv")
+        }
+    }
+}

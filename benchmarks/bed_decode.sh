@@ -22,7 +22,7 @@ if [ ! -f "sim$N.bed" ]; then
   echo "# simulating $N x $M (gwasflow simulate, independent SNPs)"
   "$BIN" simulate --n "$N" --snps "$M" --chromosomes 10 --pcs 0 --ld-decay 0 --out "sim$N" --quiet > /dev/null
 fi
-bytes=$(stat -c %s "sim$N.bed")
+bytes=$(stat -L -c %s "sim$N.bed")
 cat "sim$N.bed" > /dev/null   # into the page cache, for every tool alike
 echo "# .bed: $bytes bytes"
 

@@ -55,6 +55,8 @@ public final class MLP<Scalar: FlowScalar> {
     ///
     /// `input` must stay valid and unchanged until `backward` (the coupling layers pass their own
     /// cached copy of the batch).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: UnsafePointer<Scalar>, count b: Int) -> UnsafeMutablePointer<Scalar> {
         self.input = input
         rows = b
@@ -83,6 +85,8 @@ public final class MLP<Scalar: FlowScalar> {
 
     /// Back-propagates dL/d(output) (`count × widths.last`) through the last `forward`:
     /// accumulates the parameter gradients and writes dL/d(input) (`count × widths[0]`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient: UnsafePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>) {
         let b = rows
         let one = ones.reserve(b)

@@ -82,7 +82,9 @@ public struct SimulatedTraits {
     public var names: [String] { settings.names }
 
     /// Draws traits for `population`. Throws when there are too few eligible causal SNPs.
-    public init(population: SimulatedPopulation, settings: TraitSettings, generator g: inout SeededGenerator) throws {
+    /// `progress` is called with the number of SNPs of the polygenic term done, every 1,000 SNPs and at the end.
+    public init(population: SimulatedPopulation, settings: TraitSettings, generator g: inout SeededGenerator,
+                progress: (Int) -> Void = { _ in }) throws {
         precondition(settings.problem == nil, settings.problem ?? "")
         self.settings = settings
         maps = settings.resolvedMaps
@@ -114,6 +116,7 @@ public struct SimulatedTraits {
         let scale = 1 / Double(population.bim.count).squareRoot()
         for snp in population.bim.indices {
             let b = correlatedNormal(lg).map { $0 * scale }
+            if (snp + 1) % 1_000 == 0 || snp + 1 == population.bim.count { progress(snp + 1) }
             guard let s = population.standardized(snp: snp) else { continue }
             for t in 0..<p {
                 let bt = b[t]

@@ -131,7 +131,7 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
                                                           objective: StandardNormalObjective()) { e in
             var line = "train loss \(format(e.trainingLoss + logScale))"
             if let v = e.validationNLL { line += ", validation NLL \(format(v + logScale))" }
-            line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s"
+            line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s (CPU \(format(e.cpuSeconds)) s)"
             if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
             context.figure("epoch \(e.epoch)", line)
             progress.advance(by: 1)
@@ -156,6 +156,7 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
     metrics += "validation_nll\t\(validationNLL.map(format) ?? "NA")\n"
     if let testNLL { metrics += "test_nll\t\(format(testNLL))\n" }
     metrics += "seconds_per_epoch\t\(format(result.medianSecondsPerEpoch))\n"
+    metrics += "cpu_seconds_per_epoch\t\(format(result.medianCPUSecondsPerEpoch))\n"
     metrics += "epochs\t\(result.epochs.count)\n"
     metrics += "best_epoch\t\(result.bestEpoch.map(String.init) ?? "NA")\n"
     metrics += "skipped_steps\t\(result.skippedSteps)\n"

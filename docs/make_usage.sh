@@ -3,20 +3,26 @@
 # command from the table below. A command without an example fails the script, so a new command
 # cannot slip into the docs undocumented.
 # Usage: docs/make_usage.sh [path/to/gwasflow] > docs/usage.md
+#        docs/make_usage.sh --check [path/to/gwasflow]   runs every example, in order, on a copy of
+#                                                       testdata/ in a scratch folder
 set -eu
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 bin=${1:-.build/release/gwasflow}
 [ -x "$bin" ] || { echo "make_usage.sh: $bin is not an executable; build first (make build)" >&2; exit 1; }
+case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
 
 example() {
     case "$1" in
     init)      echo 'gwasflow init --bfile testdata/sim --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec --out run/sim' ;;
     info)      echo 'gwasflow info --bfile testdata/sim --pheno testdata/hormonal.tsv --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec' ;;
-    simulate)  echo 'gwasflow simulate --n 600 --snps 5000 --chromosomes 3 --traits 4 --seed 1 --out sim/sim' ;;
+    simulate)  echo 'gwasflow simulate --n 600 --snps 5000 --chromosomes 3 --traits TSH,FT4,T3,cortisol --seed 1 --out sim/sim --pheno-out sim/hormonal.tsv' ;;
     qc)        echo 'gwasflow qc --bfile testdata/sim --maf 0.001 --hwe 1e-3 --indep-pairwise 500kb 1 0.8 --out run/qc' ;;
     grm)       echo 'gwasflow grm --bfile testdata/sim --kind centered --out run/sim        # run/sim.cXX.txt'
-               echo 'gwasflow grm --bfile testdata/sim --part 1/4 --out run/parts/sim      # run/parts/sim.part1of4.grmpart'
+               echo 'gwasflow grm --bfile testdata/sim --part 1/2 --out run/parts/sim      # run/parts/sim.part1of2.grmpart'
+               echo 'gwasflow grm --bfile testdata/sim --part 2/2 --out run/parts/sim'
                echo 'gwasflow grm --pcs testdata/pcs.eigenvec --n-pcs 10 --out run/pc     # run/pc.pcfactor.tsv' ;;
-    grm-merge) echo 'gwasflow grm-merge run/parts/sim.part*of4.grmpart --out run/sim' ;;
+    grm-merge) echo 'gwasflow grm-merge run/parts/sim.part*of2.grmpart --out run/merged         # run/merged.cXX.txt' ;;
     eigen)     echo 'gwasflow eigen --grm run/sim.cXX.txt --out run/sim                   # run/sim.eigenD.txt, run/sim.eigenU.txt' ;;
     density)   echo 'gwasflow density --pheno testdata/hormonal.tsv --model spline --epochs 50 --out run/density' ;;
     normalize) echo 'gwasflow normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm run/sim.cXX.txt --eigen run/sim --schedule alternating --out run/hormonal' ;;
@@ -29,8 +35,33 @@ example() {
     esac
 }
 
+order="init info simulate qc grm grm-merge eigen density normalize transform assoc loci compare report"
 commands=$("$bin" --help | awk '/^SUBCOMMANDS:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')
 [ -n "$commands" ] || { echo "make_usage.sh: no subcommands in $bin --help" >&2; exit 1; }
+
+if [ $check = 1 ]; then
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    scratch=$(mktemp -d)
+    trap 'rm -rf "$scratch"' EXIT
+    cp -r "$root/testdata" "$scratch/testdata"
+    failed=0
+    for c in $order; do
+        echo "$commands" | grep -qx "$c" || { echo "skipped: $c (not a command of this binary)"; continue; }
+        ex=$(example "$c")
+        echo "$ex" | while IFS= read -r line; do
+            run=$(printf '%s' "$line" | sed -e 's/ *#.*$//' -e "s|^gwasflow |'$bin' |")
+            if (cd "$scratch" && eval "$run") > "$scratch/example.out" 2>&1; then
+                echo "ok: $line"
+            else
+                echo "FAILED: $line"; sed 's/^/    /' "$scratch/example.out" | tail -5
+                exit 1
+            fi
+        done || failed=1
+    done
+    [ $failed = 0 ] || { echo "make_usage.sh: some examples failed" >&2; exit 1; }
+    exit 0
+fi
+
 
 cat <<HEAD
 # Usage
@@ -51,7 +82,6 @@ $("$bin" --help)
 \`\`\`
 HEAD
 
-order="init info simulate qc grm grm-merge eigen density normalize transform assoc loci compare report"
 listed=""
 for c in $order; do
     echo "$commands" | grep -qx "$c" && listed="$listed $c"

@@ -44,6 +44,8 @@ public final class ActNorm<Scalar: FlowScalar>: Bijection {
         isInitialized = true
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: UnsafePointer<Scalar>, into z: UnsafeMutablePointer<Scalar>,
                         logDet: UnsafeMutablePointer<Scalar>, count b: Int) {
         if !isInitialized { initialize(from: x, count: b) }
@@ -63,6 +65,8 @@ public final class ActNorm<Scalar: FlowScalar>: Bijection {
         for i in 0..<b { logDet[i] -= total }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inverse(_ z: UnsafePointer<Scalar>, into x: UnsafeMutablePointer<Scalar>, count b: Int) {
         for j in 0..<dimension {
             let m = shift.value[j], f = Scalar.exp(logScale.value[j])
@@ -70,6 +74,8 @@ public final class ActNorm<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient dz: UnsafePointer<Scalar>, logDetGradient g: UnsafePointer<Scalar>,
                          inputGradient dx: UnsafeMutablePointer<Scalar>, count b: Int) {
         precondition(b == rows, "backward: batch of \(b) rows after a forward of \(rows)")

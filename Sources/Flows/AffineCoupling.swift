@@ -34,6 +34,8 @@ public final class AffineCoupling<Scalar: FlowScalar>: Bijection {
 
     private var transformed: Int { dimension - conditioning }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: UnsafePointer<Scalar>, into z: UnsafeMutablePointer<Scalar>,
                         logDet: UnsafeMutablePointer<Scalar>, count b: Int) {
         rows = b
@@ -55,6 +57,8 @@ public final class AffineCoupling<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inverse(_ z: UnsafePointer<Scalar>, into x: UnsafeMutablePointer<Scalar>, count b: Int) {
         x.update(from: z, count: b * conditioning)
         let out = network.forward(z, count: b)
@@ -68,6 +72,8 @@ public final class AffineCoupling<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient dz: UnsafePointer<Scalar>, logDetGradient g: UnsafePointer<Scalar>,
                          inputGradient dx: UnsafeMutablePointer<Scalar>, count b: Int) {
         precondition(b == rows, "backward: batch of \(b) rows after a forward of \(rows)")

@@ -22,6 +22,8 @@ public final class Flow<Scalar: FlowScalar>: Bijection {
 
     public var parameters: [Parameter<Scalar>] { layers.flatMap { $0.parameters } }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: UnsafePointer<Scalar>, into z: UnsafeMutablePointer<Scalar>,
                         logDet: UnsafeMutablePointer<Scalar>, count b: Int) {
         let n = b * dimension
@@ -34,6 +36,8 @@ public final class Flow<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inverse(_ z: UnsafePointer<Scalar>, into x: UnsafeMutablePointer<Scalar>, count b: Int) {
         let n = b * dimension
         if layers.isEmpty { x.update(from: z, count: n); return }
@@ -45,6 +49,8 @@ public final class Flow<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient dz: UnsafePointer<Scalar>, logDetGradient g: UnsafePointer<Scalar>,
                          inputGradient dx: UnsafeMutablePointer<Scalar>, count b: Int) {
         let n = b * dimension

@@ -73,7 +73,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         let clock = ContinuousClock()
 
         for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
-            let started = clock.now
+            let started = clock.now, startedCPU = processCPUSeconds()
             let order = generator.permutation(n)
             var lossSum = 0.0, taken = 0, skipped = 0
             var start = 0
@@ -98,10 +98,11 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                     skipped += 1
                 }
             }
-            let seconds = (clock.now - started).seconds
+            let seconds = (clock.now - started).seconds, cpuSeconds = processCPUSeconds() - startedCPU
             let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
             var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
-                                       validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds)
+                                       validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds,
+                                       cpuSeconds: cpuSeconds)
             if let validation {
                 let nll = flow.meanNegativeLogLikelihood(validation)
                 summary.validationNLL = nll
@@ -132,6 +133,16 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         _ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], objective: Objective,
         parameters: [Parameter<Scalar>]
     ) -> Double where Objective.Scalar == Scalar {
+        let meanLogDet = forward(&batch, data: data, rows: rows, parameters: parameters)
+        let loss = objective.evaluate(latent: batch.u, rows: rows, gradient: &batch.du) - meanLogDet
+        if !loss.isFinite { return loss }
+        return backward(&batch, parameters: parameters) ? loss : .nan
+    }
+
+    /// Gathers the batch rows, runs the flow forward, zeroes the gradients; returns the mean log-det.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func forward(_ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], parameters: [Parameter<Scalar>]) -> Double {
         let b = rows.count, n = data.rows, p = flow.dimension
         data.storage.withUnsafeBufferPointer { src in
             batch.x.storage.withUnsafeMutableBufferPointer { dst in
@@ -149,11 +160,16 @@ public final class FlowTrainer<Scalar: FlowScalar> {
             }
         }
         for q in parameters { q.zeroGradient() }
-        var loss = objective.evaluate(latent: batch.u, rows: rows, gradient: &batch.du)
-        var logDetSum = 0.0
-        for i in 0..<b { logDetSum += Double(batch.logDet[i]) }
-        loss -= logDetSum / Double(b)
-        if !loss.isFinite { return loss }
+        var sum = 0.0
+        for i in 0..<b { sum += Double(batch.logDet[i]) }
+        return sum / Double(b)
+    }
+
+    /// Back-propagates `batch.du` and the log-det term, then clips; false when the gradient is not finite.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func backward(_ batch: inout Batch, parameters: [Parameter<Scalar>]) -> Bool {
+        let b = batch.logDet.count
         batch.du.storage.withUnsafeBufferPointer { pg in
             batch.dLogDet.withUnsafeBufferPointer { pl in
                 batch.dx.storage.withUnsafeMutableBufferPointer { pd in
@@ -165,10 +181,12 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         var squared = 0.0
         for q in parameters {
             q.gradient.withUnsafeBufferPointer { g in
-                for v in g { squared += Double(v * v) }
+                var s: Scalar = 0
+                for v in g { s += v * v }
+                squared += Double(s)
             }
         }
-        if !squared.isFinite { return .nan }
+        if !squared.isFinite { return false }
         if let limit = settings.gradientClipNorm, squared.squareRoot() > limit {
             let factor = Scalar(limit / squared.squareRoot())
             for q in parameters {
@@ -177,8 +195,15 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 }
             }
         }
-        return loss
+        return true
     }
+}
+
+/// CPU time of the whole process (all threads), in seconds.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 extension Duration {

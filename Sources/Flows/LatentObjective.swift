@@ -41,6 +41,8 @@ public final class StandardNormalObjective<Scalar: FlowScalar>: LatentObjective 
 
     public var parameters: [Parameter<Scalar>] { [] }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(latent: Matrix<Scalar>, rows: [Int], gradient: inout Matrix<Scalar>) -> Double {
         let b = latent.rows
         let scale = Scalar(1 / Double(b))
@@ -61,21 +63,48 @@ extension Bijection {
     /// Mean negative log-likelihood per row (nats) of `x` under the flow with a standard normal
     /// base law, `−(1/n) Σ_i [log N(f(x_i); 0, I) + log|det J_f(x_i)|]`, in batches of `batchSize`.
     public func meanNegativeLogLikelihood(_ x: Matrix<Scalar>, batchSize: Int = 4096) -> Double {
-        let n = x.rows, p = dimension
+        let p = dimension
         precondition(x.columns == p, "meanNegativeLogLikelihood: \(x.columns) columns, dimension \(p)")
-        if n == 0 { return .nan }
-        var total = 0.0
-        var start = 0
-        while start < n {
-            let b = min(batchSize, n - start)
-            let (u, logDet) = forward(x.selectingRows(Array(start..<(start + b))))
-            for i in 0..<b {
-                var sq = 0.0
-                for j in 0..<p { sq += Double(u[i, j] * u[i, j]) }
-                total += 0.5 * sq - Double(logDet[i])
-            }
-            start += b
+        if x.rows == 0 { return .nan }
+        return standardNormalNLL(x, batchSize: batchSize) { px, pu, pl, b in
+            forward(px, into: pu, logDet: pl, count: b)
         }
-        return total / Double(n) + 0.5 * Double(p) * Foundation.log(2 * Double.pi)
     }
+}
+
+/// The batched loop of `meanNegativeLogLikelihood`, specialised for the two scalar types.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func standardNormalNLL<S: FlowScalar>(
+    _ x: Matrix<S>, batchSize: Int,
+    forward: (UnsafePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>, Int) -> Void
+) -> Double {
+    let n = x.rows, p = x.columns
+    let size = min(batchSize, n)
+    var chunk = [S](repeating: 0, count: size * p), u = chunk, logDet = [S](repeating: 0, count: size)
+    var total = 0.0
+    var start = 0
+    x.storage.withUnsafeBufferPointer { src in
+        chunk.withUnsafeMutableBufferPointer { pc in
+            u.withUnsafeMutableBufferPointer { pu in
+                logDet.withUnsafeMutableBufferPointer { pl in
+                    while start < n {
+                        let b = min(size, n - start)
+                        for j in 0..<p {
+                            for i in 0..<b { pc[i + j * b] = src[start + i + j * n] }
+                        }
+                        for i in 0..<b { pl[i] = 0 }
+                        forward(pc.baseAddress!, pu.baseAddress!, pl.baseAddress!, b)
+                        for i in 0..<b {
+                            var sq = 0.0
+                            for j in 0..<p { sq += Double(pu[i + j * b] * pu[i + j * b]) }
+                            total += 0.5 * sq - Double(pl[i])
+                        }
+                        start += b
+                    }
+                }
+            }
+        }
+    }
+    return total / Double(n) + 0.5 * Double(p) * Foundation.log(2 * Double.pi)
 }

@@ -55,6 +55,8 @@ public final class MLP<Scalar: FlowScalar> {
     ///
     /// `input` must stay valid and unchanged until `backward` (the coupling layers pass their own
     /// cached copy of the batch).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: UnsafePointer<Scalar>, count b: Int) -> UnsafeMutablePointer<Scalar> {
         self.input = input
         rows = b
@@ -62,19 +64,24 @@ public final class MLP<Scalar: FlowScalar> {
         for l in 0..<depth {
             let nIn = widths[l], nOut = widths[l + 1]
             let out = activations[l].reserve(b * nOut)
+            let hidden = l < depth - 1
             parameters[2 * l + 1].value.withUnsafeBufferPointer { bias in
-                for j in 0..<nOut {
-                    (out + j * b).update(repeating: bias[j], count: b)
+                // Hidden layers: A = X W, then bias and Swish in one pass. Output layer: bias, then += X W.
+                if hidden {
+                    if nIn == 0 { out.update(repeating: 0, count: b * nOut) }
+                } else {
+                    for j in 0..<nOut { (out + j * b).update(repeating: bias[j], count: b) }
                 }
-            }
-            if nIn > 0 {
-                parameters[2 * l].value.withUnsafeBufferPointer { w in
-                    Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(b), Int32(nOut), Int32(nIn), 1,
-                                x, Int32(b), w.baseAddress!, Int32(nIn), 1, out, Int32(b))
+                if nIn > 0 {
+                    parameters[2 * l].value.withUnsafeBufferPointer { w in
+                        Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(b), Int32(nOut), Int32(nIn), 1,
+                                    x, Int32(b), w.baseAddress!, Int32(nIn), hidden ? 0 : 1, out, Int32(b))
+                    }
                 }
-            }
-            if l < depth - 1 {
-                Swish.apply(out, derivative: derivatives[l].reserve(b * nOut), count: b * nOut)
+                if hidden {
+                    Swish.apply(out, bias: bias.baseAddress!, rows: b, columns: nOut,
+                                derivative: derivatives[l].reserve(b * nOut))
+                }
             }
             x = UnsafePointer(out)
         }
@@ -83,6 +90,8 @@ public final class MLP<Scalar: FlowScalar> {
 
     /// Back-propagates dL/d(output) (`count × widths.last`) through the last `forward`:
     /// accumulates the parameter gradients and writes dL/d(input) (`count × widths[0]`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient: UnsafePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>) {
         let b = rows
         let one = ones.reserve(b)

@@ -43,6 +43,8 @@ public final class Optimizer<Scalar: FlowScalar> {
     }
 
     /// Applies one update with learning rate `learningRate` from the current gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(learningRate: Double) {
         stepCount += 1
         let t = Double(stepCount)

@@ -25,6 +25,8 @@ public final class Parameter<Scalar: FlowScalar> {
     public var count: Int { value.count }
 
     /// Sets the gradient to zero without reallocating.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func zeroGradient() {
         gradient.withUnsafeMutableBufferPointer { g in
             for i in g.indices { g[i] = 0 }

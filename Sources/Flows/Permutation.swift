@@ -27,15 +27,21 @@ public final class Permutation<Scalar: FlowScalar>: Bijection {
 
     public var parameters: [Parameter<Scalar>] { [] }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: UnsafePointer<Scalar>, into z: UnsafeMutablePointer<Scalar>,
                         logDet: UnsafeMutablePointer<Scalar>, count b: Int) {
         for (j, k) in order.enumerated() { (z + j * b).update(from: x + k * b, count: b) }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inverse(_ z: UnsafePointer<Scalar>, into x: UnsafeMutablePointer<Scalar>, count b: Int) {
         for (j, k) in inverseOrder.enumerated() { (x + j * b).update(from: z + k * b, count: b) }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient dz: UnsafePointer<Scalar>, logDetGradient: UnsafePointer<Scalar>,
                          inputGradient dx: UnsafeMutablePointer<Scalar>, count b: Int) {
         for (j, k) in order.enumerated() { (dx + k * b).update(from: dz + j * b, count: b) }

@@ -42,6 +42,8 @@ public final class SplineCoupling<Scalar: FlowScalar>: Bijection {
 
     public var parameters: [Parameter<Scalar>] { network.parameters }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: UnsafePointer<Scalar>, into z: UnsafeMutablePointer<Scalar>,
                         logDet: UnsafeMutablePointer<Scalar>, count b: Int) {
         rows = b
@@ -62,6 +64,8 @@ public final class SplineCoupling<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inverse(_ z: UnsafePointer<Scalar>, into x: UnsafeMutablePointer<Scalar>, count b: Int) {
         x.update(from: z, count: b * conditioning)
         let out = network.forward(z, count: b)
@@ -75,6 +79,8 @@ public final class SplineCoupling<Scalar: FlowScalar>: Bijection {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(outputGradient dz: UnsafePointer<Scalar>, logDetGradient g: UnsafePointer<Scalar>,
                          inputGradient dx: UnsafeMutablePointer<Scalar>, count b: Int) {
         precondition(b == rows, "backward: batch of \(b) rows after a forward of \(rows)")

@@ -25,7 +25,7 @@ public func eigen(grm grmPath: String?, bfile: String?, settings: GRMSettings, o
         let sum = GRMSetup.partialSum(setup.builder(bed: data.bed, settings: settings), snps: setup.snps, context: context)
         guard sum.snpCount > 0 else { throw UsageError("no SNP of \(data.prefix).bed passed the filters") }
         context.figure("SNPs used", sum.snpCount)
-        matrix = sum.grm.matrix
+        matrix = sum.normalized().matrix
     } else {
         throw UsageError("nothing to decompose: pass --grm FILE (a GEMMA .cXX.txt/.sXX.txt or GCTA .grm.bin), or --bfile PREFIX to build the GRM")
     }

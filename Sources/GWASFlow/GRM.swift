@@ -23,15 +23,17 @@ public struct GRMSettings: Equatable, Sendable {
     public var keep: String?
     /// Chromosomes to use, as typed (`1,2,5-7`, `X`); empty for all.
     public var chromosomes: [String]
+    /// An `--extract` file: only the SNPs it lists (first field of each line, e.g. `gwasflow qc`'s `.snplist`).
+    public var extract: String?
     /// Output format.
     public var format: GRMFileFormat
     /// `--part I/N`: compute only the I-th of N SNP partitions, as a partial sum.
     public var part: GRMPart?
 
     public init(kind: GRMKind = .centered, maf: Double? = nil, geno: Double? = nil, keep: String? = nil,
-                chromosomes: [String] = [], format: GRMFileFormat = .gemma, part: GRMPart? = nil) {
+                chromosomes: [String] = [], extract: String? = nil, format: GRMFileFormat = .gemma, part: GRMPart? = nil) {
         self.kind = kind; self.maf = maf; self.geno = geno; self.keep = keep
-        self.chromosomes = chromosomes; self.format = format; self.part = part
+        self.chromosomes = chromosomes; self.extract = extract; self.format = format; self.part = part
     }
 
     /// The SNP filters: GEMMA's defaults with `maf`/`geno` replaced when given.
@@ -98,8 +100,10 @@ public func grm(bfile: String, settings: GRMSettings, out: String, context: RunC
     guard sum.snpCount > 0 else {
         throw UsageError("no SNP of \(bfile).bed passed the filters (maf \(settings.filter.minAlleleFrequency), geno \(settings.filter.maxMissingFraction)\(settings.chromosomes.isEmpty ? "" : ", chromosomes \(settings.chromosomes.joined(separator: ","))"))")
     }
-    let outputs = try context.step("write") { try writeGRM(sum.grm, kind: settings.kind, ids: ids, format: settings.format, out: out, context: context) }
-    return GRMRunSummary(individuals: ids.count, snpsUsed: sum.snpCount, outputs: outputs)
+    let used = sum.snpCount
+    let result = sum.normalized()
+    let outputs = try context.step("write") { try writeGRM(result, kind: settings.kind, ids: ids, format: settings.format, out: out, context: context) }
+    return GRMRunSummary(individuals: ids.count, snpsUsed: used, outputs: outputs)
 }
 
 /// `gwasflow grm-merge`: adds the partial sums of `gwasflow grm --part I/N` into the GRM the
@@ -117,51 +121,62 @@ public func grmMerge(parts arguments: [String], format: GRMFileFormat, out: Stri
         if !prefixes.contains(p) { prefixes.append(p) }
     }
     guard !prefixes.isEmpty else { throw UsageError("no part files given (e.g. gwasflow grm-merge Q.part*)") }
-    var files: [Int: (path: String, file: GRMPartFile)] = [:]
-    var first: (path: String, file: GRMPartFile)?
+    // Read in part order (1, 2, …, N, whatever order the shell gives: Q.part10of12 sorts before
+    // Q.part2of12), so that the sum is formed in one fixed order and at most two n × n matrices
+    // are held: the running total and the part being read.
+    prefixes.sort { (partNumber($0) ?? Int.max, $0) < (partNumber($1) ?? Int.max, $1) }
+    /// The first part read: what every other part must agree with.
+    var reference: (path: String, parts: Int, kind: GRMKind, settings: String, ids: [(fid: String, iid: String)])?
+    var seen: [Int: String] = [:]
+    var pending: [Int: GRMPartialSum] = [:]
     var total: GRMPartialSum?
-    let paths = prefixes.map { GRMPartFile.path($0) }
-    // Read in part order so that the sum is formed 1, 2, …, N whatever order the shell gives.
-    var headers: [(path: String, part: Int)] = []
-    for path in paths {
+    var next = 1
+    for path in prefixes.map(GRMPartFile.path) {
         context.input("part", path)
         let file = try GRMPartFile.read(path: path)
-        if let (earlier, _) = files[file.part] {
+        if let earlier = seen[file.part] {
             throw FormatError(path: path, "part \(file.part) of \(file.parts) given twice (also \(earlier))")
         }
-        if let (firstPath, f) = first {
-            guard file.parts == f.parts else { throw FormatError(path: path, "part of \(file.parts), but \(firstPath) is a part of \(f.parts)") }
-            guard file.sum.kind == f.sum.kind else { throw FormatError(path: path, "\(file.sum.kind) GRM, but \(firstPath) is \(f.sum.kind)") }
-            guard file.settings == f.settings else {
-                throw FormatError(path: path, "computed with settings '\(file.settings)', but \(firstPath) with '\(f.settings)'")
+        seen[file.part] = path
+        if let r = reference {
+            guard file.parts == r.parts else { throw FormatError(path: path, "part of \(file.parts), but \(r.path) is a part of \(r.parts)") }
+            guard file.sum.kind == r.kind else { throw FormatError(path: path, "\(file.sum.kind) GRM, but \(r.path) is \(r.kind)") }
+            guard file.settings == r.settings else {
+                throw FormatError(path: path, "computed with settings '\(file.settings)', but \(r.path) with '\(r.settings)'")
             }
-            guard file.ids.count == f.ids.count, zip(file.ids, f.ids).allSatisfy({ $0.fid == $1.fid && $0.iid == $1.iid }) else {
-                throw FormatError(path: path, "its individuals differ from those of \(firstPath)")
+            guard file.ids.count == r.ids.count, zip(file.ids, r.ids).allSatisfy({ $0.fid == $1.fid && $0.iid == $1.iid }) else {
+                throw FormatError(path: path, "its individuals differ from those of \(r.path)")
             }
         } else {
-            first = (path, file)
+            reference = (path, file.parts, file.sum.kind, file.settings, file.ids)
         }
-        headers.append((path, file.part))
-        files[file.part] = (path, file)
+        pending[file.part] = file.sum
+        while let part = pending.removeValue(forKey: next) {
+            total = total.map { $0.merged(with: part) } ?? part
+            next += 1
+        }
     }
-    let parts = first!.file.parts
-    let missing = (1...parts).filter { files[$0] == nil }
+    let header = reference!
+    let missing = (1...header.parts).filter { seen[$0] == nil }
     guard missing.isEmpty else {
-        throw UsageError("missing parts of \(parts): \(missing.map(String.init).joined(separator: ", ")) (given: \(headers.map { $0.path }.joined(separator: " ")))")
+        throw UsageError("missing parts of \(header.parts): \(missing.map(String.init).joined(separator: ", ")) (given: \(prefixes.map(GRMPartFile.path).joined(separator: " ")))")
     }
-    for index in 1...parts {
-        let part = files[index]!.file.sum
-        total = total.map { $0.merged(with: part) } ?? part
-    }
-    let sum = total!
-    context.figure("parts", parts)
-    context.figure("individuals", sum.sum.rows)
-    context.figure("SNPs used", sum.snpCount)
-    guard sum.snpCount > 0 else { throw UsageError("no SNP passed the filters in any part") }
+    let (n, used, kind) = (total!.sum.rows, total!.snpCount, total!.kind)
+    context.figure("parts", header.parts)
+    context.figure("individuals", n)
+    context.figure("SNPs used", used)
+    guard used > 0 else { throw UsageError("no SNP passed the filters in any part") }
+    let result = total.take()!.normalized()
     let outputs = try context.step("write") {
-        try writeGRM(sum.grm, kind: sum.kind, ids: first!.file.ids, format: format, out: out, context: context)
+        try writeGRM(result, kind: kind, ids: header.ids, format: format, out: out, context: context)
     }
-    return GRMRunSummary(individuals: sum.sum.rows, snpsUsed: sum.snpCount, outputs: outputs)
+    return GRMRunSummary(individuals: n, snpsUsed: used, outputs: outputs)
+}
+
+/// I of a part prefix `….partIofN`, when the name has that form.
+private func partNumber(_ prefix: String) -> Int? {
+    guard let range = prefix.range(of: #"\.part[0-9]+of[0-9]+$"#, options: .regularExpression) else { return nil }
+    return Int(prefix[range].dropFirst(".part".count).prefix { $0.isNumber })
 }
 
 /// Writes a GRM as `PREFIX.cXX.txt`/`.sXX.txt` (GEMMA) or the three GCTA files; returns the paths.
@@ -210,12 +225,24 @@ struct GRMSetup {
         guard !snps.isEmpty else {
             throw UsageError("no SNP of \(data.prefix).bim is on chromosomes \(settings.chromosomes.joined(separator: ","))")
         }
+        var extracted = "all"
+        if let extract = settings.extract {
+            context.input("extract", extract)
+            var listed = Set<Substring>()
+            for line in try TextLines(path: extract) { listed.insert(line.fields[0]) }
+            let known = Set(data.bim.map { Substring($0.id) })
+            let unknown = listed.subtracting(known).count
+            snps = snps.filter { listed.contains(Substring(data.bim[$0].id)) }
+            guard !snps.isEmpty else { throw FormatError(path: extract, "none of its \(listed.count) SNP IDs is in \(data.prefix).bim\(settings.chromosomes.isEmpty ? "" : " on the chosen chromosomes")") }
+            context.figure("SNPs extracted", "\(snps.count) (\(unknown) listed IDs not in the .bim)")
+            extracted = "\(snps.count) listed"
+        }
         let filter = settings.filter
         context.setting("GRM", "\(settings.kind.rawValue) (GEMMA -gk \(settings.kind.gemmaCode))")
         context.setting("maf", filter.minAlleleFrequency)
         context.setting("geno", filter.maxMissingFraction)
         if !settings.chromosomes.isEmpty { context.setting("chromosomes", settings.chromosomes.joined(separator: ",")) }
-        partSettings = "maf \(filter.minAlleleFrequency) geno \(filter.maxMissingFraction) chr \(settings.chromosomes.isEmpty ? "all" : settings.chromosomes.joined(separator: ",")) bim-snps \(data.bim.count) filter-individuals \(count)"
+        partSettings = "maf \(filter.minAlleleFrequency) geno \(filter.maxMissingFraction) chr \(settings.chromosomes.isEmpty ? "all" : settings.chromosomes.joined(separator: ",")) bim-snps \(data.bim.count) extract \(extracted) filter-individuals \(count)"
     }
 
     /// The kernel for these individuals with the settings' kind and filters.

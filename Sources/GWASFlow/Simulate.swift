@@ -73,11 +73,11 @@ public func simulate(settings: SimulationSettings, files: SimulationFiles, out p
     context.setting("traits", t.names.joined(separator: ","))
     var root = SeededGenerator(seed: context.seed)
     var genotypeStream = root.split(), traitStream = root.split()
-    let population = context.step("genotypes") {
-        SimulatedPopulation(settings: p, generator: &genotypeStream)
+    let population = context.step("genotypes", total: p.snps, unit: "SNPs") { bar in
+        SimulatedPopulation(settings: p, generator: &genotypeStream) { bar.update(completed: $0) }
     }
-    let traits = try context.step("traits") {
-        try SimulatedTraits(population: population, settings: t, generator: &traitStream)
+    let traits = try context.step("traits", total: p.snps, unit: "SNPs") { bar in
+        try SimulatedTraits(population: population, settings: t, generator: &traitStream) { bar.update(completed: $0) }
     }
     try context.write(population.bed, to: prefix + ".bed")
     try context.write(PlinkBim.text(population.bim), to: prefix + ".bim")

@@ -52,12 +52,14 @@ public struct GRMPartialSum {
     }
 
     /// The GRM: the sum divided by the SNP count (all zeros when no SNP was used).
-    public var grm: GRM {
-        var m = sum
+    public var grm: GRM { let copy = self; return copy.normalized() }
+
+    /// The GRM, dividing this sum in place (no second n × n matrix when the sum is not used after).
+    public consuming func normalized() -> GRM {
         if snpCount > 0 {
             let scale = 1 / Double(snpCount)
-            m.storage.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] *= scale } }
+            sum.storage.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] *= scale } }
         }
-        return GRM(matrix: m, snpCount: snpCount)
+        return GRM(matrix: sum, snpCount: snpCount)
     }
 }

@@ -91,7 +91,8 @@ public struct NormalizationOutputs {
         return .failure(lastError)
     }
 
-    /// A per-epoch table beside the run: `prefix.*.tsv` with a column named `epoch`.
+    /// A per-epoch table beside the run: `prefix.*.tsv` with a column named `epoch`, else the
+    /// per-epoch lines of `prefix.log` (see `epochLines`).
     private static func curveTable(prefix: String) -> TextTable? {
         let url = URL(fileURLWithPath: prefix)
         let folder = url.deletingLastPathComponent().path, base = url.lastPathComponent + "."
@@ -102,6 +103,36 @@ public struct NormalizationOutputs {
                 return table
             }
         }
-        return nil
+        guard let text = try? String(contentsOfFile: prefix + ".log", encoding: .utf8) else { return nil }
+        return epochLines(text, path: prefix + ".log")
+    }
+
+    /// The training curves in a run log: lines `[STAGE ]epoch N: NAME VALUE, NAME VALUE, …` (as the
+    /// flow trainer logs them, e.g. `epoch 3: train loss 14.19, validation NLL 13.27, lr 0.0116, 1.1 s`),
+    /// as a table with an `epoch` column (counted over the whole log) and one column per loss or
+    /// NLL. Nil when the log has no such lines.
+    static func epochLines(_ text: String, path: String) -> TextTable? {
+        var names: [String] = []
+        var rows: [[String]] = []
+        for line in text.split(separator: "\n") {
+            guard let colon = line.range(of: ": ") else { continue }
+            let key = line[..<colon.lowerBound].split(separator: " ")
+            guard key.count >= 2, key[key.count - 2] == "epoch", Int(key[key.count - 1]) != nil else { continue }
+            var values: [String: String] = [:]
+            for part in line[colon.upperBound...].split(separator: ",") {
+                let words = part.split(separator: " ")
+                guard words.count >= 2, let last = words.last, Double(last) != nil else { continue }
+                let name = words.dropLast().joined(separator: " ")
+                let lowered = name.lowercased()
+                guard lowered.contains("loss") || lowered.contains("nll") else { continue }
+                values[name] = String(last)
+                if !names.contains(name) { names.append(name) }
+            }
+            guard !values.isEmpty else { continue }
+            rows.append([String(rows.count + 1)] + names.map { values[$0] ?? "NA" })
+        }
+        guard !rows.isEmpty else { return nil }
+        return TextTable(path: path, columns: ["epoch"] + names,
+                         rows: rows.map { $0 + [String](repeating: "NA", count: names.count + 1 - $0.count) })
     }
 }

@@ -135,7 +135,11 @@ public enum RunReport {
                                                  caption: "\(run.name): \(title) (\(URL(fileURLWithPath: table.path).lastPathComponent))",
                                                  legend: LinePlot.legend(series.map(\.name))))
             }
-            if parameters.isEmpty { notes.append("\(table.path) has no lambda or rho column.") }
+            if parameters.isEmpty {
+                let named = table.columns.contains { $0.lowercased().hasPrefix("lambda") || $0.lowercased().hasPrefix("rho") }
+                notes.append(named ? "λ and ρ are NA in every stage of \(URL(fileURLWithPath: table.path).lastPathComponent): this schedule does not estimate them (C = I)."
+                                   : "\(table.path) has no lambda or rho column.")
+            }
         } else {
             notes.append("No λ table (\(run.name).lambda.tsv) found.")
         }
@@ -152,7 +156,7 @@ public enum RunReport {
                                                  legend: LinePlot.legend(series.map(\.name))))
             }
         } else {
-            notes.append("No per-epoch training table (a \(run.name).*.tsv with an epoch column) found.")
+            notes.append("No per-epoch training curves found (a \(run.name).*.tsv with an epoch column, or `epoch N:` lines in \(run.name).log).")
         }
         var html = ReportPage.row(figures, heading: run.name)
         html += notes.map(ReportPage.missing).joined()
@@ -162,15 +166,18 @@ public enum RunReport {
         return figures.isEmpty && run.diagnostics == nil ? nil : html
     }
 
+    /// p-value column names, in order of preference (GEMMA's, then PLINK's).
+    static let pNames = ["p_score", "p_wald", "p_lrt", "P", "p_value", "pvalue"]
+
     static func association(_ item: RunFiles.Item) throws -> String {
-        let table = try TextTable(path: item.path)
-        guard let pColumn = table.column("p_score", "p_wald", "p_lrt", "P", "p", "p_value", "pvalue") else {
+        let table = try TextTable(path: item.path, keeping: [pNames, ["chr", "CHR", "CHROM"], ["ps", "BP", "POS", "position"]])
+        guard let pColumn = table.column(in: pNames) else {
             throw FormatError(path: item.path, "no p-value column (p_score, p_wald, p_lrt or P) in the header")
         }
         let p = table.numbers(pColumn)
         var figures: [String] = []
         var notes: [String] = []
-        if let chr = table.column("chr", "CHR", "CHROM", "#CHROM"), let pos = table.column("ps", "BP", "POS", "bp", "position") {
+        if let chr = table.column("chr", "CHR", "CHROM"), let pos = table.column("ps", "BP", "POS", "position") {
             let points = table.rows.indices.compactMap { i -> AssociationPoint? in
                 guard chr < table.rows[i].count, pos < table.rows[i].count, let position = Double(table.rows[i][pos]) else { return nil }
                 return AssociationPoint(chromosome: table.rows[i][chr], position: position, p: p[i])

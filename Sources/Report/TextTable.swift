@@ -26,6 +26,28 @@ public struct TextTable: Sendable {
         self.rows = rows
     }
 
+    /// Reads only the columns named in `wanted` (each entry: alternative names, case-insensitive,
+    /// the first present is kept), so a table of a million SNPs with many columns stays small.
+    /// The result's columns are the names found, in `wanted` order; entries with no match are left out.
+    public init(path: String, keeping wanted: [[String]]) throws {
+        var lines = try TextLines(path: path).makeIterator()
+        guard let header = lines.next() else { throw FormatError(path: path, "empty file; expected a header line") }
+        var names = header.fields.map(String.init)
+        if names[0].hasPrefix("#") { names[0].removeFirst() }
+        if names[0].isEmpty { names.removeFirst() }
+        let lowered = names.map { $0.lowercased() }
+        let picked = wanted.compactMap { alternatives in
+            alternatives.lazy.compactMap { lowered.firstIndex(of: $0.lowercased()) }.first
+        }
+        var rows: [[String]] = []
+        while let line = lines.next() {
+            rows.append(picked.map { $0 < line.fields.count ? String(line.fields[$0]) : "" })
+        }
+        self.path = path
+        self.columns = picked.map { names[$0] }
+        self.rows = rows
+    }
+
     /// A table from values in memory (tests, derived tables).
     public init(path: String, columns: [String], rows: [[String]]) {
         self.path = path

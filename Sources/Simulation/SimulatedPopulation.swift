@@ -36,7 +36,8 @@ public struct SimulatedPopulation: Sendable {
     public var bytesPerSNP: Int { (fam.count + 3) / 4 }
 
     /// Draws a population; the same settings and generator state give the same bytes.
-    public init(settings: PopulationSettings, generator g: inout SeededGenerator) {
+    /// `progress` is called with the number of SNPs done, every 1,000 SNPs and at the end.
+    public init(settings: PopulationSettings, generator g: inout SeededGenerator, progress: (Int) -> Void = { _ in }) {
         precondition(settings.problem == nil, settings.problem ?? "")
         self.settings = settings
         let pedigree = Pedigree(settings: settings, generator: &g)
@@ -45,7 +46,8 @@ public struct SimulatedPopulation: Sendable {
         let layout = SNPLayout(settings: settings, generator: &g)
         bim = layout.bim
         ancestralFrequencies = layout.frequencies
-        bed = SimulatedPopulation.genotypes(settings: settings, pedigree: pedigree, layout: layout, generator: &g)
+        bed = SimulatedPopulation.genotypes(settings: settings, pedigree: pedigree, layout: layout, generator: &g,
+                                            progress: progress)
     }
 
     /// A1 counts (0, 1, 2) of one SNP for every individual, −1 where missing.
@@ -65,7 +67,7 @@ public struct SimulatedPopulation: Sendable {
 
     /// The genotype simulation proper (see the type's documentation), straight into `.bed` bytes.
     private static func genotypes(settings s: PopulationSettings, pedigree: Pedigree, layout: SNPLayout,
-                                  generator g: inout SeededGenerator) -> [UInt8]
+                                  generator g: inout SeededGenerator, progress: (Int) -> Void) -> [UInt8]
     {
         let n = pedigree.fam.count, per = (n + 3) / 4
         var bed = [UInt8](repeating: 0, count: 3 + per * layout.bim.count)
@@ -131,6 +133,7 @@ public struct SimulatedPopulation: Sendable {
                 let code = missing > 0 && g.uniform() < missing ? 0b01 : codes[Int(count)]
                 bed[base + i >> 2] |= code << UInt8((i & 3) * 2)
             }
+            if (snp + 1) % 1_000 == 0 || snp + 1 == layout.bim.count { progress(snp + 1) }
         }
         return bed
     }

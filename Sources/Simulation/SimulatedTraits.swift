@@ -38,9 +38,13 @@ public struct CovariateEffects: Equatable, Sendable {
 
 /// The variance of each latent part of one trait, as realized in the sample.
 public struct VarianceSplit: Equatable, Sendable {
+    /// Variance of the polygenic term.
     public var polygenic: Double
+    /// Variance of the causal SNPs' term.
     public var causal: Double
+    /// Variance of the shared family environment.
     public var family: Double
+    /// Variance of the residual.
     public var residual: Double
     /// Variance of the covariate part (age, sex, batch effects).
     public var covariates: Double
@@ -82,7 +86,9 @@ public struct SimulatedTraits {
     public var names: [String] { settings.names }
 
     /// Draws traits for `population`. Throws when there are too few eligible causal SNPs.
-    public init(population: SimulatedPopulation, settings: TraitSettings, generator g: inout SeededGenerator) throws {
+    /// `progress` is called with the number of SNPs of the polygenic term done, every 1,000 SNPs and at the end.
+    public init(population: SimulatedPopulation, settings: TraitSettings, generator g: inout SeededGenerator,
+                progress: (Int) -> Void = { _ in }) throws {
         precondition(settings.problem == nil, settings.problem ?? "")
         self.settings = settings
         maps = settings.resolvedMaps
@@ -114,6 +120,7 @@ public struct SimulatedTraits {
         let scale = 1 / Double(population.bim.count).squareRoot()
         for snp in population.bim.indices {
             let b = correlatedNormal(lg).map { $0 * scale }
+            if (snp + 1) % 1_000 == 0 || snp + 1 == population.bim.count { progress(snp + 1) }
             guard let s = population.standardized(snp: snp) else { continue }
             for t in 0..<p {
                 let bt = b[t]
@@ -258,10 +265,4 @@ public struct SimulatedTraits {
         }
         return SimulatedCovariates(age: age, sex: population.fam.map(\.sex), batch: batch, batches: batches)
     }
-}
-
-/// A simulation that cannot be carried out with the settings given (one line, actionable).
-public struct SimulationError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ message: String) { description = message }
 }

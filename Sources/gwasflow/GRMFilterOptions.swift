@@ -2,7 +2,7 @@ import ArgumentParser
 import GWASFlow
 import Relatedness
 
-/// `--kind`, `--maf`, `--geno`: the GRM kind and GEMMA's SNP filters, for commands that build a GRM
+/// `--kind`, `--maf`, `--geno`, `--extract`: the GRM kind and the SNP filters, for commands that build a GRM
 /// from genotypes (`grm`, `eigen --bfile`).
 struct GRMFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("centered (GEMMA -gk 1) or standardized (-gk 2).", valueName: "KIND"))
@@ -14,6 +14,9 @@ struct GRMFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Drop SNPs with a missing fraction above this (GEMMA -miss; default 0.05).", valueName: "RATE"))
     var geno: Double?
 
+    @Option(help: ArgumentHelp("Only the SNPs listed (one ID per line, e.g. gwasflow qc's PREFIX.snplist).", valueName: "FILE"))
+    var extract: String?
+
     func validate() throws {
         guard GRMKind(rawValue: kind) != nil else { throw ValidationError("--kind must be centered or standardized, got \(kind)") }
         if let maf, !(maf >= 0 && maf <= 0.5) { throw ValidationError("--maf must be in [0, 0.5], got \(maf)") }
@@ -21,5 +24,5 @@ struct GRMFilterOptions: ParsableArguments {
     }
 
     /// The settings with these values (everything else at its default).
-    var settings: GRMSettings { GRMSettings(kind: GRMKind(rawValue: kind)!, maf: maf, geno: geno) }
+    var settings: GRMSettings { GRMSettings(kind: GRMKind(rawValue: kind)!, maf: maf, geno: geno, extract: extract) }
 }

@@ -47,6 +47,7 @@ struct GWASFlowCommand: ParsableCommand {
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
             AssocCommand.self,
+            DecodeBenchmarkCommand.self,
             DensityCommand.self,
             EigenCommand.self,
             GRMCommand.self,
@@ -54,9 +55,11 @@ struct GWASFlowCommand: ParsableCommand {
             InfoCommand.self,
             InitCommand.self,
             LociCommand.self,
+            NormalizeCommand.self,
             QCCommand.self,
             ReportCommand.self,
             SimulateCommand.self,
+            TransformCommand.self,
         ]
     )
 

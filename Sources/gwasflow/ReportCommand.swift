@@ -7,8 +7,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a self-contained HTML report (inline SVG plots) of a run folder or output prefix.",
         discussion: """
-            Finds gwasflow outputs by name under --run (a folder, searched recursively, or a prefix Q \
-            whose files are Q.*): *.pheno.tsv with their .lambda.tsv, .diagnostics.tsv and .log \
+            Finds gwasflow outputs by name under --run (a prefix Q whose files are Q.*, or else a \
+            folder, searched recursively): *.pheno.tsv with their .lambda.tsv, .diagnostics.tsv and .log \
             (normalize), *.assoc.txt (assoc), *.loci.tsv (loci) and *.compare.tsv (compare). Sections \
             whose inputs are missing say so, so partial runs can be reported. The log is written \
             beside the page (report.html → report.log).

@@ -27,7 +27,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Number of chromosomes (SNPs spread evenly).")
     var chromosomes = 3
 
-    @Option(help: ArgumentHelp("Trait names, comma separated (maps repeat every four: TSH-, FT4-, T3-, cortisol-like).", valueName: "NAMES"))
+    @Option(help: ArgumentHelp("Trait names, comma separated, or a count (TSH, FT4, T3, cortisol, trait5, …). Maps repeat every four: TSH-, FT4-, T3-, cortisol-like.", valueName: "NAMES|COUNT"))
     var traits = "TSH,FT4,T3,cortisol"
 
     @Option(help: "Principal components to compute and write (0 for none).")
@@ -78,12 +78,21 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Causal-SNP table path (default PREFIX.truth.tsv).", valueName: "FILE"))
     var truthOut: String?
 
+    /// `--traits` as names: a list as given, or for a count the hormone names then `traitK`.
+    var traitNames: [String] {
+        guard let count = Int(traits), count >= 1 else {
+            return traits.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let hormones = ["TSH", "FT4", "T3", "cortisol"]
+        return (0..<count).map { $0 < hormones.count ? hormones[$0] : "trait\($0 + 1)" }
+    }
+
     var settings: SimulationSettings {
         SimulationSettings(
             population: PopulationSettings(individuals: individuals, snps: snps, chromosomes: chromosomes,
                                            relatedFraction: relatedFraction, subpopulations: subpopulations, fst: fst,
                                            rareFraction: rareFraction, missingRate: genotypeMissing, ldDecay: ldDecay),
-            traits: TraitSettings(names: traits.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+            traits: TraitSettings(names: traitNames,
                                   polygenicVariance: polygenic, causalVariance: causalVariance,
                                   causalPerTrait: causalPerTrait, sharedCausal: sharedCausal, missingRate: phenoMissing),
             principalComponents: pcs)

@@ -33,18 +33,23 @@ final class PlinkBedTests: XCTestCase {
         XCTAssert(sub[0].isNaN); XCTAssertEqual(sub[1], 2); XCTAssertEqual(sub[2], 0)
     }
 
+    /// Sizes that exercise every path of the decoder (4 bytes at a time, single bytes, a partial
+    /// last byte); nothing is written past the n values.
     func testWriterRoundTripsThroughDecoder() throws {
         var g = SeededGenerator(seed: 11)
-        let n = 13, m = 7
-        let genotypes: [[Int8]] = (0..<m).map { _ in (0..<n).map { _ in Int8(Int(g.next() % 4)) - 1 } }
-        let path = folder + "/r.bed"
-        try AtomicFile.write(PlinkBedWriter.encode(snpMajor: genotypes, individuals: n), to: path)
-        let bed = try PlinkBed(path: path, individuals: n, snps: m)
-        var col = [Float](repeating: 0, count: n)
-        for s in 0..<m {
-            col.withUnsafeMutableBufferPointer { bed.decode(snp: s, into: $0.baseAddress!) }
-            for i in 0..<n {
-                if genotypes[s][i] < 0 { XCTAssert(col[i].isNaN) } else { XCTAssertEqual(col[i], Float(genotypes[s][i])) }
+        for n in [1, 3, 4, 13, 16, 17, 35, 64, 101] {
+            let m = 7
+            let genotypes: [[Int8]] = (0..<m).map { _ in (0..<n).map { _ in Int8(Int(g.next() % 4)) - 1 } }
+            let path = folder + "/r\(n).bed"
+            try AtomicFile.write(PlinkBedWriter.encode(snpMajor: genotypes, individuals: n), to: path)
+            let bed = try PlinkBed(path: path, individuals: n, snps: m)
+            var col = [Float](repeating: -7, count: n + 4)
+            for s in 0..<m {
+                col.withUnsafeMutableBufferPointer { bed.decode(snp: s, into: $0.baseAddress!) }
+                for i in 0..<n {
+                    if genotypes[s][i] < 0 { XCTAssert(col[i].isNaN) } else { XCTAssertEqual(col[i], Float(genotypes[s][i]), "n \(n)") }
+                }
+                XCTAssertEqual(Array(col[n...]), [-7, -7, -7, -7], "n \(n): decoder wrote past the last individual")
             }
         }
     }

@@ -46,6 +46,13 @@ final class SimulateCommandTests: XCTestCase {
         }
         let header = try String(contentsOfFile: folder.path + "/run/sim.pheno.tsv", encoding: .utf8).split(separator: "\n")[0]
         XCTAssertEqual(header, "FID\tIID\tA\tB")
+        let counted = try GWASFlowProcess.run(["simulate", "--n", "60", "--snps", "1000", "--chromosomes", "2", "--traits", "5",
+                                               "--causal-per-trait", "1", "--shared-causal", "0", "--pcs", "0",
+                                               "--out", "five", "--quiet"], in: folder)
+        XCTAssertEqual(counted.status, 0, counted.stderr)
+        let names = try String(contentsOfFile: folder.path + "/five.pheno.tsv", encoding: .utf8).split(separator: "\n")[0]
+        XCTAssertEqual(names, "FID\tIID\tTSH\tFT4\tT3\tcortisol\ttrait5")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path + "/five.eigenvec"))
     }
 
     func testBadSettingsAreOneLineErrors() throws {

@@ -14,7 +14,7 @@ final class WorkflowDryRunTests: XCTestCase {
 
     /// Runs `snakemake -n -p` with the SLURM profile on `config` in a folder holding empty input
     /// files; returns its output.
-    private func dryRun(config: String) throws -> String {
+    private func dryRun(config: String, snakefile: String? = nil, targets: [String] = []) throws -> String {
         guard let snakemake = Self.executable(named: "snakemake") else {
             throw XCTSkip("snakemake is not installed (make test installs it: apt-get install snakemake); the workflow dry run was skipped")
         }
@@ -27,12 +27,17 @@ final class WorkflowDryRunTests: XCTestCase {
         let configURL = folder.appendingPathComponent("config.yaml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         let workflows = Self.root.appendingPathComponent("workflows")
-        let result = try Self.run(snakemake, ["-s", workflows.appendingPathComponent("Snakefile").path,
+        var snakefilePath = workflows.appendingPathComponent("Snakefile").path
+        if let snakefile {
+            snakefilePath = folder.appendingPathComponent("Snakefile").path
+            try snakefile.write(toFile: snakefilePath, atomically: true, encoding: .utf8)
+        }
+        let result = try Self.run(snakemake, ["-s", snakefilePath,
                                               "--profile", workflows.appendingPathComponent("profiles/slurm").path,
                                               "--configfile", configURL.path, "--directory", folder.path,
                                               // A dry run caps threads at --cores (default 1); a real
                                               // SLURM run does not cap them, so mimic that here.
-                                              "--cores", "64", "-n", "-p"])
+                                              "--cores", "64", "-n", "-p"] + targets)
         XCTAssertEqual(result.status, 0, "snakemake -n failed:\n\(result.output)")
         return result.output
     }
@@ -119,6 +124,36 @@ final class WorkflowDryRunTests: XCTestCase {
         XCTAssertNil(counts["gwasflow_qc"])
         XCTAssertEqual(counts["gwasflow_assoc"], 2 * 2 * 3)
         XCTAssertEqual(counts["total"], 1 + 1 + 4 + 12 + 4 + 4 + 2 + 1 + 1)
+    }
+
+    func testCompareCanBeSwitchedOff() throws {
+        let counts = jobCounts(try dryRun(config: config(parts: 4, chromosomes: 22, qc: true) + "compare: {enabled: false}\n"))
+        XCTAssertNil(counts["gwasflow_compare"])
+        XCTAssertEqual(counts["gwasflow_report"], 1)
+        XCTAssertEqual(counts["total"], 111 - 2)
+    }
+
+    /// The GEMMA example of workflows/README.md, included into a fresh Snakefile as a user would,
+    /// resolves: gwasflow's rules build the GRM, its eigendecomposition and the normalized traits
+    /// that the user's GEMMA rule asks for.
+    func testReadmeGEMMAExampleIncludesTheModule() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("workflows/README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "```python\n# Snakefile of your project\n"), "the README's example is gone")
+        let end = try XCTUnwrap(readme[start.upperBound...].range(of: "```"))
+        let module = Self.root.appendingPathComponent("workflows/rules/gwasflow.smk").path
+        let example = String(readme[start.upperBound..<end.lowerBound])
+            .replacingOccurrences(of: "path/to/gwasflow/workflows/rules/gwasflow.smk", with: module)
+        XCTAssertTrue(example.contains("include: \"\(module)\""))
+        // The example reads config.yaml from the folder it runs in; the dry run passes the same file.
+        let output = try dryRun(config: config(parts: 1, chromosomes: 1, qc: false), snakefile: example,
+                                targets: ["output/hormonal.assoc.txt"])
+        let counts = jobCounts(output)
+        XCTAssertEqual(counts["gwasflow_grm"], 1)
+        XCTAssertEqual(counts["gwasflow_eigen"], 1)
+        XCTAssertEqual(counts["gwasflow_normalize"], 1)
+        XCTAssertEqual(counts["gemma_mvlmm"], 1)
+        XCTAssertEqual(counts["total"], 4)
+        XCTAssertTrue(output.contains("gemma -bfile data/sim -p out/hormonal/alternating.pheno.txt -k out/grm/grm.cXX.txt -lmm 3 -n 1 2 3 4 -o hormonal"), output)
     }
 
     // MARK: Processes

@@ -50,6 +50,21 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertNotNil(run.diagnostics)
     }
 
+    func testTrainingCurvesFromTheRunLog() throws {
+        let log = """
+        # figures
+        training: adamax lr 0.03, weight decay 0.01, batch 256, 5 epochs
+        epoch 1: train loss 240.9, validation NLL 17.3, lr 0.02187, 1.13 s
+        epoch 2: train loss 16.4, validation NLL 14.3, lr 0.0159, 1.12 s
+        stage0 epoch 1: train loss 15.0, validation NLL 13.9, lr 0.03, 1.1 s
+        best epoch (validation NLL): 2
+        """
+        let table = try XCTUnwrap(NormalizationOutputs.epochLines(log, path: "x.log"))
+        XCTAssertEqual(table.columns, ["epoch", "train loss", "validation NLL"])
+        XCTAssertEqual(table.rows, [["1", "240.9", "17.3"], ["2", "16.4", "14.3"], ["3", "15.0", "13.9"]])
+        XCTAssertNil(NormalizationOutputs.epochLines("epoch: none\nbest epoch (validation NLL): 2\n", path: "y.log"))
+    }
+
     func testPartialRunSaysWhatIsMissing() throws {
         let folder = try fixture()
         let partial = folder.appendingPathComponent("partial")

@@ -160,5 +160,11 @@ final class SVGBuilderTests: XCTestCase {
         XCTAssertEqual(drawn.filter { $0.name == "polyline" }.count, 2)
         XCTAssertEqual(drawn.filter { $0.name == "circle" }.count, 5)
         XCTAssertTrue(LinePlot.legend(["a<b"]).contains("a&lt;b"))
+        // A first training epoch far above the rest is cut off the range (drawn at the edge).
+        let losses = [240.0] + (1..<40).map { 14 - Double($0) * 0.05 }
+        let range = LinePlot.yRange(losses)
+        XCTAssertLessThan(range.1, 20)
+        XCTAssertLessThan(range.0, losses.min()!)
+        XCTAssertEqual(LinePlot.yRange([1, 2, 3]).1, 3.16, accuracy: 1e-12) // 3 + 8 % of the width 2
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+import Numerics
+
+/// Mini-batch training of a `LatentVariableModel` (localised or marginalizing flow) by the
+/// reparametrised negative ELBO, with the base term from a pluggable `LatentObjective`.
+///
+/// Same schedule as `FlowTrainer` (fresh permutation per epoch from `settings.seed`, last batch
+/// kept when it has at least 2 rows, Adamax/Adam with coupled weight decay, step-wise decay,
+/// optional clipping, non-finite steps skipped). The noise ε of every step comes from its own
+/// generator (seeded from `settings.seed`), so runs are reproducible. Model selection uses the
+/// importance-sampled validation NLL with `validationSamples` draws per row (fixed seed, so
+/// epochs are compared on the same draws); the best epoch's parameters are restored at the end.
+public final class LatentVariableTrainer<Model: LatentVariableModel> {
+    /// The model being trained.
+    public let model: Model
+    /// The hyper-parameters.
+    public let settings: TrainingSettings
+    /// Importance samples per row for the validation NLL.
+    public let validationSamples: Int
+
+    /// A trainer for `model`.
+    public init(model: Model, settings: TrainingSettings, validationSamples: Int = 16) {
+        precondition(settings.batchSize >= 2 && validationSamples >= 1, "batch size >= 2, validation samples >= 1")
+        self.model = model
+        self.settings = settings
+        self.validationSamples = validationSamples
+    }
+
+    /// Trains on the rows of `data` (`n × D`); `objective` is the base law of the latent rows
+    /// (its `rows` argument indexes rows of `data`).
+    public func train<Objective: LatentObjective>(
+        data: Matrix<Model.Scalar>, validation: Matrix<Model.Scalar>? = nil, objective: Objective,
+        onEpoch: (EpochSummary) -> Void = { _ in }
+    ) -> TrainingResult where Objective.Scalar == Model.Scalar {
+        let n = data.rows
+        precondition(data.columns == model.dimension, "train: data has \(data.columns) columns, the model \(model.dimension)")
+        let bs = min(settings.batchSize, n)
+        let batchesPerEpoch = n / bs + (n % bs >= 2 ? 1 : 0)
+        let decayInterval = max(1, max(1, batchesPerEpoch * settings.epochs) / max(1, settings.decays))
+        let all = model.parameters + objective.parameters
+        for q in objective.parameters { q.decays = false }
+        let optimizer = Optimizer<Model.Scalar>(rule: Optimizer<Model.Scalar>.Rule(rawValue: settings.rule.rawValue)!,
+                                                parameters: all, weightDecay: settings.weightDecay)
+        var batches = SeededGenerator(seed: settings.seed)
+        var noise = batches.split()
+        var summaries: [EpochSummary] = []
+        var best: (epoch: Int, nll: Double, values: [[Model.Scalar]])?
+        var sinceBest = 0, stoppedEarly = false, step = 0
+        let clock = ContinuousClock()
+
+        for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
+            let started = clock.now, startedCPU = processCPUSeconds()
+            let order = batches.permutation(n)
+            var lossSum = 0.0, taken = 0, skipped = 0, start = 0
+            while start + 2 <= n {
+                let rows = Array(order[start..<min(start + bs, n)])
+                start += rows.count
+                let rate = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+                step += 1
+                for q in all { q.zeroGradient() }
+                let x = data.selectingRows(rows)
+                let loss = model.negativeELBO(x, noise: model.drawNoise(rows: rows.count, generator: &noise),
+                                              rows: rows, objective: objective)
+                if loss.isFinite && clip(all) {
+                    optimizer.step(learningRate: rate)
+                    lossSum += loss
+                    taken += 1
+                } else {
+                    skipped += 1
+                }
+            }
+            let rate = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+            var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
+                                       validationNLL: nil, learningRate: rate, skippedSteps: skipped,
+                                       seconds: (clock.now - started).seconds,
+                                       cpuSeconds: processCPUSeconds() - startedCPU)
+            if let validation {
+                var draws = SeededGenerator(seed: settings.seed ^ 0x5EED_0F_DA7A)
+                let nll = model.importanceSampledLikelihood(validation, samples: validationSamples,
+                                                            generator: &draws).negativeLogLikelihood.mean
+                summary.validationNLL = nll
+                if nll.isFinite && nll < (best?.nll ?? .infinity) {
+                    best = (epoch, nll, all.map(\.value))
+                    sinceBest = 0
+                } else {
+                    sinceBest += 1
+                }
+            }
+            summaries.append(summary)
+            onEpoch(summary)
+            if let patience = settings.patience, validation != nil, sinceBest >= patience {
+                stoppedEarly = true
+                break
+            }
+        }
+        if let best {
+            for (q, v) in zip(all, best.values) { q.value = v }
+        }
+        return TrainingResult(epochs: summaries, bestEpoch: best?.epoch, bestValidationNLL: best?.nll,
+                              stoppedEarly: stoppedEarly)
+    }
+
+    /// Clips the global gradient norm to `settings.gradientClipNorm`; false when it is not finite.
+    private func clip(_ parameters: [Parameter<Model.Scalar>]) -> Bool {
+        var squared = 0.0
+        for q in parameters { for v in q.gradient { squared += Double(v * v) } }
+        if !squared.isFinite { return false }
+        if let limit = settings.gradientClipNorm, squared.squareRoot() > limit {
+            let factor = Model.Scalar(limit / squared.squareRoot())
+            for q in parameters {
+                q.gradient.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= factor } }
+            }
+        }
+        return true
+    }
+}

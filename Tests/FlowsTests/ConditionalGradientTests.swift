@@ -1,0 +1,148 @@
+import Flows
+import Numerics
+import XCTest
+
+/// Hand-written backward passes of the conditional bijections, localised and marginalizing flows
+/// against central finite differences (Double, norm-wise relative error < 1e-5).
+final class ConditionalGradientTests: XCTestCase {
+    /// Central differences of `loss` with respect to every entry of `values`, which `set` installs
+    /// (the original values are restored afterwards).
+    static func numericGradient(_ values: [Double], h: Double = 1e-6, set: ([Double]) -> Void,
+                                _ loss: () -> Double) -> [Double] {
+        var result = [Double](repeating: 0, count: values.count)
+        var moved = values
+        for i in values.indices {
+            moved[i] = values[i] + h
+            set(moved)
+            let up = loss()
+            moved[i] = values[i] - h
+            set(moved)
+            let down = loss()
+            moved[i] = values[i]
+            result[i] = (up - down) / (2 * h)
+        }
+        set(values)
+        return result
+    }
+
+    static func randomize(_ parameters: [Parameter<Double>], scale: Double, seed: UInt64) {
+        var g = SeededGenerator(seed: seed)
+        for p in parameters { for i in 0..<p.count { p.value[i] = scale * g.normal() } }
+    }
+
+    /// L = Σ W∘G(x; u) + Σ v_i log|det|: checks dL/dx, dL/du and every parameter.
+    func checkConditional(_ f: any ConditionalBijection<Double>, rows b: Int, seed: UInt64,
+                          file: StaticString = #filePath, line: UInt = #line) {
+        var x = GradientCheck.normalMatrix(rows: b, columns: f.dimension, seed: seed)
+        var u = GradientCheck.normalMatrix(rows: b, columns: f.conditionDimension, seed: seed + 1)
+        let w = GradientCheck.normalMatrix(rows: b, columns: f.dimension, seed: seed + 2)
+        let v = GradientCheck.normalMatrix(rows: b, columns: 1, seed: seed + 3).storage
+        func loss() -> Double {
+            let (z, logDet) = f.forward(x, condition: u)
+            var s = 0.0
+            for i in z.storage.indices { s += w.storage[i] * z.storage[i] }
+            for i in logDet.indices { s += v[i] * logDet[i] }
+            return s
+        }
+        for p in f.parameters { p.zeroGradient() }
+        _ = f.forward(x, condition: u)
+        let (dx, du) = f.backward(outputGradient: w, logDetGradient: v)
+        let nx = Self.numericGradient(x.storage, set: { x.storage = $0 }, loss)
+        XCTAssertLessThan(GradientCheck.relativeError(dx.storage, nx), 1e-5, "input gradient", file: file, line: line)
+        let nu = Self.numericGradient(u.storage, set: { u.storage = $0 }, loss)
+        XCTAssertLessThan(GradientCheck.relativeError(du.storage, nu), 1e-5, "condition gradient", file: file, line: line)
+        for p in f.parameters {
+            let analytic = p.gradient
+            let numeric = Self.numericGradient(p.value, set: { p.value = $0 }, loss)
+            XCTAssertLessThan(GradientCheck.relativeError(analytic, numeric), 1e-5, "gradient of \(p.name)",
+                              file: file, line: line)
+        }
+    }
+
+    func testConditionalAffineCouplingGradients() {
+        for (p, c) in [(1, 2), (2, 1), (3, 2), (4, 3)] {
+            var g = SeededGenerator(seed: 51)
+            let layer = ConditionalAffineCoupling<Double>(dimension: p, conditionDimension: c, hidden: [6, 5], generator: &g)
+            Self.randomize(layer.parameters, scale: 0.5, seed: 52)
+            checkConditional(layer, rows: 6, seed: 53)
+        }
+    }
+
+    func testConditionalFlowGradients() {
+        var g = SeededGenerator(seed: 61)
+        var blocks: [any ConditionalBijection<Double>] = []
+        for _ in 0..<3 {
+            blocks.append(ConditionalAffineCoupling<Double>(dimension: 3, conditionDimension: 2, hidden: [7], generator: &g))
+            blocks.append(Unconditioned(ActNorm<Double>(dimension: 3), conditionDimension: 2))
+            blocks.append(Unconditioned(Permutation<Double>(dimension: 3, generator: &g), conditionDimension: 2))
+        }
+        let flow = ConditionalFlow(layers: blocks)
+        _ = flow.forward(GradientCheck.normalMatrix(rows: 12, columns: 3, seed: 62),
+                         condition: GradientCheck.normalMatrix(rows: 12, columns: 2, seed: 63))   // ActNorm init
+        Self.randomize(flow.parameters, scale: 0.3, seed: 64)
+        checkConditional(flow, rows: 5, seed: 65)
+    }
+
+    func testConditionalCouplingInverts() {
+        var g = SeededGenerator(seed: 71)
+        let layer = ConditionalAffineCoupling<Double>(dimension: 3, conditionDimension: 2, hidden: [8], generator: &g)
+        Self.randomize(layer.parameters, scale: 0.5, seed: 72)
+        let x = GradientCheck.normalMatrix(rows: 9, columns: 3, seed: 73)
+        let u = GradientCheck.normalMatrix(rows: 9, columns: 2, seed: 74)
+        let (z, _) = layer.forward(x, condition: u)
+        let back = layer.inverse(z, condition: u)
+        for k in x.storage.indices { XCTAssertEqual(back.storage[k], x.storage[k], accuracy: 1e-12) }
+        // A different u gives a different map (the condition is really used).
+        let other = layer.forward(x, condition: GradientCheck.normalMatrix(rows: 9, columns: 2, seed: 75)).latent
+        XCTAssertGreaterThan(zip(other.storage, z.storage).map { abs($0 - $1) }.max()!, 1e-3)
+    }
+
+    /// The negative ELBO of a latent-variable model with fixed noise, against finite differences
+    /// in every parameter and (for LGF) in the data.
+    func checkModel<M: LatentVariableModel>(_ model: M, x: Matrix<Double>, noise: Matrix<Double>,
+                                            inputGradient: (() -> Matrix<Double>)?,
+                                            file: StaticString = #filePath, line: UInt = #line)
+        where M.Scalar == Double
+    {
+        let objective = StandardNormalObjective<Double>()
+        let rows = Array(0..<x.rows)
+        var data = x
+        model.zeroGradients()
+        _ = model.negativeELBO(data, noise: noise, rows: rows, objective: objective)
+        let analytic = model.parameters.map(\.gradient)
+        let dx = inputGradient?()
+        func loss() -> Double {
+            model.negativeELBO(data, noise: noise, rows: rows, objective: objective)
+        }
+        for (p, a) in zip(model.parameters, analytic) {
+            let numeric = Self.numericGradient(p.value, set: { p.value = $0 }, loss)
+            XCTAssertLessThan(GradientCheck.relativeError(a, numeric), 1e-5, "gradient of \(p.name)", file: file, line: line)
+        }
+        if let dx {
+            let numeric = Self.numericGradient(data.storage, set: { data.storage = $0 }, loss)
+            XCTAssertLessThan(GradientCheck.relativeError(dx.storage, numeric), 1e-5, "data gradient", file: file, line: line)
+        }
+    }
+
+    func testLocalisedFlowGradients() {
+        var g = SeededGenerator(seed: 81)
+        let model = LocalisedFlow<Double>(dimension: 2, layers: 2, latentDimension: 2, couplings: 2, hidden: [6],
+                                          headHidden: [5], generator: &g)
+        let x = GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 82)
+        _ = model.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 83),
+                          noise: model.drawNoise(rows: 20, generator: &g))   // ActNorm init
+        Self.randomize(model.parameters, scale: 0.3, seed: 84)
+        checkModel(model, x: x, noise: model.drawNoise(rows: 6, generator: &g), inputGradient: { model.inputGradient() })
+    }
+
+    func testMarginalizingFlowGradients() {
+        var g = SeededGenerator(seed: 91)
+        let model = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 3, hidden: [6]),
+                                              auxiliary: 2, generator: &g)
+        _ = model.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 92),
+                          noise: model.drawNoise(rows: 20, generator: &g))
+        Self.randomize(model.parameters, scale: 0.3, seed: 93)
+        checkModel(model, x: GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 94),
+                   noise: model.drawNoise(rows: 6, generator: &g), inputGradient: nil)
+    }
+}

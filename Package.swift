@@ -37,6 +37,9 @@ let package = Package(
                                          "Dependence", "Association", "Loci", "Simulation", "Report",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
+        // benchmarks/beyond.sh's driver (LGF and marginalizing flows vs plain flows); not part of the CLI.
+        .executableTarget(name: "beyond-bench", dependencies: ["Flows", "Dependence", "Numerics", "Simulation"],
+                          path: "benchmarks/beyond", swiftSettings: v5),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: v5),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Numerics"], swiftSettings: v5),
         .testTarget(name: "RelatednessTests", dependencies: ["Relatedness", "Formats"], swiftSettings: v5),

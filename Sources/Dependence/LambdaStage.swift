@@ -1,3 +1,4 @@
+import Flows
 import Foundation
 import Numerics
 
@@ -45,36 +46,16 @@ public enum LambdaStage {
     public static func gradientSteps(_ objective: LambdaObjective, start: Double, count n: Int,
                                      steps: Int = 100) -> LambdaFit {
         let clamped = min(max(start, 1e-6), 1 - 1e-6)
-        var raw = log(clamped / (1 - clamped))
-        var optimizer = ScalarAdamax(learningRate: 0.1)
+        let raw = Parameter<Double>(name: "lambda", value: [log(clamped / (1 - clamped))], decays: false)
+        let optimizer = Optimizer<Double>(rule: .adamax, parameters: [raw])
         for t in 0..<steps {
-            let lambda = max(lowerBound, sigmoid(raw))
-            let gradient = -objective.derivative(lambda) * lambda * (1 - lambda) / Double(n)
-            optimizer.learningRate = 0.1 * pow(0.9, Double(t / 13))
-            raw -= optimizer.step(gradient: gradient)
+            let lambda = max(lowerBound, sigmoid(raw.value[0]))
+            raw.gradient[0] = -objective.derivative(lambda) * lambda * (1 - lambda) / Double(n)
+            optimizer.step(learningRate: 0.1 * pow(0.9, Double(t / 13)))
         }
-        let lambda = max(lowerBound, sigmoid(raw))
+        let lambda = max(lowerBound, sigmoid(raw.value[0]))
         return LambdaFit(lambda: lambda, logLikelihood: objective.value(lambda))
     }
 
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
-}
-
-/// Adamax (β 0.9/0.999, ε 1e-8) for one scalar parameter: the λ stage's `gd` mode and the ρ of
-/// the joint schedule, which are never weight-decayed.
-struct ScalarAdamax {
-    var learningRate: Double
-    private var moment = 0.0, infinityNorm = 0.0, steps = 0
-
-    init(learningRate: Double) {
-        self.learningRate = learningRate
-    }
-
-    /// The update to subtract from the parameter for `gradient`.
-    mutating func step(gradient: Double) -> Double {
-        steps += 1
-        moment = 0.9 * moment + 0.1 * gradient
-        infinityNorm = max(0.999 * infinityNorm, abs(gradient))
-        return learningRate / (1 - pow(0.9, Double(steps))) * moment / (infinityNorm + 1e-8)
-    }
 }

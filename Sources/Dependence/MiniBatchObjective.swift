@@ -1,25 +1,41 @@
+import Flows
 import Foundation
 import Numerics
 
-/// The latent part of the mini-batch objective, method.md eq. (2), for one covariance model.
+/// The latent part of the mini-batch objective, method.md eq. (2), for one covariance model: the
+/// `LatentObjective` a `FlowTrainer` trains against.
 ///
 /// For a batch B of b ≥ 2 rows drawn uniformly without replacement, with U_B its b × p latent rows,
 ///
 ///     L_B = (p/2) log 2π + (p/2n) log det C + (1/2b) Σ_i A_ii ‖u_i‖²
 ///           + ((n − 1)/(2b(b − 1))) Σ_{i≠j} A_ij u_iᵀ u_j
 ///
-/// and adding `−(1/b) Σ log|det J_f(x_i)|` (the flow's own term) gives an unbiased estimate of
+/// and adding `−(1/b) Σ log|det J_f(x_i)|` (the trainer's own term) gives an unbiased estimate of
 /// −log p(X)/n. Writing `D = diag(A_BB)/b + offdiag(A_BB)(n − 1)/(b(b − 1))`, the quadratic part is
 /// `½ tr(U_Bᵀ D U_B)` and its gradient is `D U_B`: one b × b by b × p GEMM per batch gives both.
 /// The identity model takes its fast path (D = I/b, no block, no GEMM). A is read from the model
-/// passed in, so a new model after a λ stage means a new A (never a cached one).
-public struct MiniBatchObjective {
+/// given at construction; after a λ stage the schedule builds a new objective on the new model,
+/// so A and log det C are never stale. Arithmetic is in Double whatever the flow's scalar.
+public final class MiniBatchObjective<Scalar: FlowScalar>: LatentObjective {
     /// The covariance model whose A and log det C this objective uses.
     public let model: any CovarianceModel
 
     /// The objective for `model`.
     public init(model: any CovarianceModel) {
         self.model = model
+    }
+
+    public var parameters: [Parameter<Scalar>] { [] }
+
+    public func evaluate(latent: Matrix<Scalar>, rows: [Int], gradient: inout Matrix<Scalar>) -> Double {
+        let result = evaluate(latent: Matrix<Double>(rows: latent.rows, columns: latent.columns,
+                                                     storage: latent.storage.map(Double.init)), rows: rows)
+        result.gradient.storage.withUnsafeBufferPointer { g in
+            gradient.storage.withUnsafeMutableBufferPointer { out in
+                for k in g.indices { out[k] = Scalar(g[k]) }
+            }
+        }
+        return result.loss
     }
 
     /// The latent loss of eq. (2) for the batch `rows` with latent rows `latent` (b × p, in the

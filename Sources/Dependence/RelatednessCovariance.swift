@@ -20,6 +20,8 @@ public struct RelatednessCovariance: CovarianceModel {
     public let logDeterminant: Double
     /// `√w_k` (complete spectrum) or `√c_k` (thin), the per-eigenvector factors of A's blocks.
     private let blockFactors: [Double]
+    /// The whole of A, when `cachingPrecision()` formed it.
+    private var dense: Matrix<Double>?
 
     /// The model at `lambda` (must lie in (0, 1]).
     public init(spectrum: RelatednessSpectrum, lambda: Double) {
@@ -43,8 +45,22 @@ public struct RelatednessCovariance: CovarianceModel {
         RelatednessCovariance(spectrum: spectrum, lambda: lambda)
     }
 
+    /// The same model holding the dense n × n A (one O(n³) product), so that each batch block is a
+    /// gather instead of an O(b² n) product: worth it for a complete spectrum once a stage runs more
+    /// than about n/b batches of size b, i.e. for moderate n (memory 8n² bytes).
+    public func cachingPrecision() -> RelatednessCovariance {
+        var copy = self
+        copy.dense = precisionBlock(rows: Array(0..<count))
+        return copy
+    }
+
     public func precisionBlock(rows: [Int]) -> Matrix<Double> {
         let b = rows.count, r = spectrum.rank, n = spectrum.count
+        if let dense {
+            var a = Matrix<Double>(rows: b, columns: b)
+            for (j, column) in rows.enumerated() { for (i, row) in rows.enumerated() { a[i, j] = dense[row, column] } }
+            return a
+        }
         var m = Matrix<Double>(rows: b, columns: r)
         spectrum.vectors.storage.withUnsafeBufferPointer { q in
             m.storage.withUnsafeMutableBufferPointer { out in

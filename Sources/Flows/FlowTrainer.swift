@@ -73,7 +73,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         let clock = ContinuousClock()
 
         for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
-            let started = clock.now
+            let started = clock.now, startedCPU = processCPUSeconds()
             let order = generator.permutation(n)
             var lossSum = 0.0, taken = 0, skipped = 0
             var start = 0
@@ -98,10 +98,11 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                     skipped += 1
                 }
             }
-            let seconds = (clock.now - started).seconds
+            let seconds = (clock.now - started).seconds, cpuSeconds = processCPUSeconds() - startedCPU
             let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
             var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
-                                       validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds)
+                                       validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds,
+                                       cpuSeconds: cpuSeconds)
             if let validation {
                 let nll = flow.meanNegativeLogLikelihood(validation)
                 summary.validationNLL = nll
@@ -196,6 +197,13 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         }
         return true
     }
+}
+
+/// CPU time of the whole process (all threads), in seconds.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 extension Duration {

@@ -49,7 +49,7 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         let clock = ContinuousClock()
 
         for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
-            let started = clock.now
+            let started = clock.now, startedCPU = processCPUSeconds()
             let order = batches.permutation(n)
             var lossSum = 0.0, taken = 0, skipped = 0, start = 0
             while start + 2 <= n {
@@ -72,7 +72,8 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
             let rate = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
             var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
                                        validationNLL: nil, learningRate: rate, skippedSteps: skipped,
-                                       seconds: (clock.now - started).seconds)
+                                       seconds: (clock.now - started).seconds,
+                                       cpuSeconds: processCPUSeconds() - startedCPU)
             if let validation {
                 var draws = SeededGenerator(seed: settings.seed ^ 0x5EED_0F_DA7A)
                 let nll = model.importanceSampledLikelihood(validation, samples: validationSamples,

@@ -64,19 +64,24 @@ public final class MLP<Scalar: FlowScalar> {
         for l in 0..<depth {
             let nIn = widths[l], nOut = widths[l + 1]
             let out = activations[l].reserve(b * nOut)
+            let hidden = l < depth - 1
             parameters[2 * l + 1].value.withUnsafeBufferPointer { bias in
-                for j in 0..<nOut {
-                    (out + j * b).update(repeating: bias[j], count: b)
+                // Hidden layers: A = X W, then bias and Swish in one pass. Output layer: bias, then += X W.
+                if hidden {
+                    if nIn == 0 { out.update(repeating: 0, count: b * nOut) }
+                } else {
+                    for j in 0..<nOut { (out + j * b).update(repeating: bias[j], count: b) }
                 }
-            }
-            if nIn > 0 {
-                parameters[2 * l].value.withUnsafeBufferPointer { w in
-                    Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(b), Int32(nOut), Int32(nIn), 1,
-                                x, Int32(b), w.baseAddress!, Int32(nIn), 1, out, Int32(b))
+                if nIn > 0 {
+                    parameters[2 * l].value.withUnsafeBufferPointer { w in
+                        Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(b), Int32(nOut), Int32(nIn), 1,
+                                    x, Int32(b), w.baseAddress!, Int32(nIn), hidden ? 0 : 1, out, Int32(b))
+                    }
                 }
-            }
-            if l < depth - 1 {
-                Swish.apply(out, derivative: derivatives[l].reserve(b * nOut), count: b * nOut)
+                if hidden {
+                    Swish.apply(out, bias: bias.baseAddress!, rows: b, columns: nOut,
+                                derivative: derivatives[l].reserve(b * nOut))
+                }
             }
             x = UnsafePointer(out)
         }

@@ -40,6 +40,9 @@ public struct EpochSummary: Sendable, Equatable {
     public var skippedSteps: Int
     /// Wall-clock seconds of the epoch's training steps (validation excluded).
     public var seconds: Double
+    /// CPU seconds of the process (all threads) over the same steps: on a shared machine the
+    /// wall time includes waiting for a core, this does not (but it counts BLAS threads spinning).
+    public var cpuSeconds: Double
 }
 
 /// What `FlowTrainer.train` did.
@@ -54,9 +57,13 @@ public struct TrainingResult: Sendable {
     public var stoppedEarly: Bool
     /// Steps skipped over the run because the loss or gradient was not finite.
     public var skippedSteps: Int { epochs.reduce(0) { $0 + $1.skippedSteps } }
-    /// Median seconds per epoch.
-    public var medianSecondsPerEpoch: Double {
-        let s = epochs.map(\.seconds).sorted()
+    /// Median wall-clock seconds per epoch.
+    public var medianSecondsPerEpoch: Double { median(epochs.map(\.seconds)) }
+    /// Median process CPU seconds per epoch.
+    public var medianCPUSecondsPerEpoch: Double { median(epochs.map(\.cpuSeconds)) }
+
+    private func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
         if s.isEmpty { return .nan }
         return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
     }

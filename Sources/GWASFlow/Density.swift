@@ -17,6 +17,8 @@ public struct DensitySettings: Sendable, Equatable {
     public var test: String?
     /// Train in Double instead of Float.
     public var double = false
+    /// Fit a localised generative flow or a marginalizing flow instead of a plain flow (nil: plain).
+    public var latent: LatentDensitySettings?
 
     /// The defaults: the paper's affine architecture, Adamax, batch 256, 250 epochs, 15 % validation.
     public init() {}
@@ -55,6 +57,13 @@ public func density(pheno: String, settings: DensitySettings, out: String, conte
             throw UsageError("--test \(path) has \(testNames.count) selected columns, --pheno \(pheno) has \(names.count)")
         }
         test = testValues
+    }
+    if let latent = settings.latent {
+        return settings.double
+            ? try fitLatentDensity(Double.self, names: names, values: values, test: test, settings: settings, latent: latent,
+                                   out: out, context: context)
+            : try fitLatentDensity(Float.self, names: names, values: values, test: test, settings: settings, latent: latent,
+                                   out: out, context: context)
     }
     if settings.double {
         return try fitDensity(Double.self, names: names, values: values, test: test, settings: settings, out: out, context: context)
@@ -96,20 +105,12 @@ private func isPlinkHeader(_ fields: [Substring]) -> Bool {
 
 private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matrix<Double>, test: Matrix<Double>?,
                                        settings: DensitySettings, out: String, context: RunContext) throws -> DensityResult {
-    let n = values.rows, p = values.columns
+    let p = values.columns
     var generator = SeededGenerator(seed: context.seed)
-    var splitGenerator = generator.split()
-    let nValidation = settings.validationFraction > 0 ? max(2, Int((settings.validationFraction * Double(n)).rounded())) : 0
-    guard n - nValidation >= 2 else {
-        throw UsageError("\(n) complete rows: too few to train with --validation \(settings.validationFraction)")
-    }
-    let order = splitGenerator.permutation(n)
-    let validationRows = Array(order[..<nValidation]).sorted()
-    let trainRows = Array(order[nValidation...]).sorted()
-    let train = values.selectingRows(trainRows)
-    let standardization = Standardization(fitting: train)
-    let trainData = convert(standardization.apply(train), to: S.self)
-    let validationData = nValidation > 0 ? convert(standardization.apply(values.selectingRows(validationRows)), to: S.self) : nil
+    let split = try DensitySplit(values: values, validationFraction: settings.validationFraction, generator: &generator)
+    let (trainRows, nValidation, standardization) = (split.trainRows, split.validationRows.count, split.standardization)
+    let trainData = convert(split.train, to: S.self)
+    let validationData = split.validation.map { convert($0, to: S.self) }
 
     var architecture = settings.architecture
     architecture.dimension = p
@@ -130,7 +131,7 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
                                                           objective: StandardNormalObjective()) { e in
             var line = "train loss \(format(e.trainingLoss + logScale))"
             if let v = e.validationNLL { line += ", validation NLL \(format(v + logScale))" }
-            line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s"
+            line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s (CPU \(format(e.cpuSeconds)) s)"
             if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
             context.figure("epoch \(e.epoch)", line)
             progress.advance(by: 1)
@@ -155,6 +156,7 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
     metrics += "validation_nll\t\(validationNLL.map(format) ?? "NA")\n"
     if let testNLL { metrics += "test_nll\t\(format(testNLL))\n" }
     metrics += "seconds_per_epoch\t\(format(result.medianSecondsPerEpoch))\n"
+    metrics += "cpu_seconds_per_epoch\t\(format(result.medianCPUSecondsPerEpoch))\n"
     metrics += "epochs\t\(result.epochs.count)\n"
     metrics += "best_epoch\t\(result.bestEpoch.map(String.init) ?? "NA")\n"
     metrics += "skipped_steps\t\(result.skippedSteps)\n"
@@ -170,7 +172,34 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
                          secondsPerEpoch: result.medianSecondsPerEpoch, training: result)
 }
 
-private func convert<S: FlowScalar>(_ x: Matrix<Double>, to: S.Type) -> Matrix<S> {
+/// The seeded split of the complete rows into training and validation individuals, and the data
+/// z-scored with the training moments.
+struct DensitySplit {
+    /// Row indices (into the complete rows, ascending) of each set.
+    var trainRows: [Int], validationRows: [Int]
+    /// The z-scoring fitted on the training rows.
+    var standardization: Standardization
+    /// The standardised training rows, and the validation rows (nil without validation).
+    var train: Matrix<Double>, validation: Matrix<Double>?
+
+    /// Splits with the next draws of `generator` (one `split()` of it).
+    init(values: Matrix<Double>, validationFraction: Double, generator: inout SeededGenerator) throws {
+        let n = values.rows
+        var splitGenerator = generator.split()
+        let nValidation = validationFraction > 0 ? max(2, Int((validationFraction * Double(n)).rounded())) : 0
+        guard n - nValidation >= 2 else {
+            throw UsageError("\(n) complete rows: too few to train with --validation \(validationFraction)")
+        }
+        let order = splitGenerator.permutation(n)
+        validationRows = Array(order[..<nValidation]).sorted()
+        trainRows = Array(order[nValidation...]).sorted()
+        standardization = Standardization(fitting: values.selectingRows(trainRows))
+        train = standardization.apply(values.selectingRows(trainRows))
+        validation = nValidation > 0 ? standardization.apply(values.selectingRows(validationRows)) : nil
+    }
+}
+
+func convert<S: FlowScalar>(_ x: Matrix<Double>, to: S.Type) -> Matrix<S> {
     Matrix(rows: x.rows, columns: x.columns, storage: x.storage.map { S($0) })
 }
 

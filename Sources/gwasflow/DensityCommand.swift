@@ -13,7 +13,11 @@ struct DensityCommand: ParsableCommand {
             PREFIX.metrics.tsv (train_nll, validation_nll, test_nll with --test, seconds_per_epoch, …; \
             NLLs in nats per individual on the original data scale) and PREFIX.log with one line per epoch. \
             Rows with a missing value are left out; columns are z-scored with the training moments; the \
-            weights of the epoch with the best validation NLL are kept.
+            weights of the epoch with the best validation NLL are kept. \
+            With --model lgf (localised generative flow) or marginal (marginalizing flow, --aux auxiliary \
+            dimensions), NLLs are importance-sampled with --samples draws per individual and reported with \
+            their standard errors, and PREFIX.logdensity.tsv (log p(x) per individual, with its Monte Carlo \
+            error) and PREFIX.samples.tsv replace the model file.
             """)
 
     @Option(help: ArgumentHelp("Table of values: FID IID header (PLINK style) or headerless (GEMMA style).", valueName: "FILE"))
@@ -22,8 +26,14 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Columns to model: 1-based positions (1,2,4 or 2-4) or header names.", valueName: "LIST"))
     var columns: String = "all"
 
-    @Option(help: ArgumentHelp("Coupling type: affine or spline.", valueName: "KIND"))
+    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 conditional affine couplings) or marginal (marginalizing flow).", valueName: "KIND"))
     var model: String = "affine"
+
+    @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u; marginal: auxiliary dimensions B.", valueName: "B"))
+    var aux: Int = 2
+
+    @Option(help: ArgumentHelp("lgf and marginal: importance samples per individual for log-densities and NLLs.", valueName: "S"))
+    var samples: Int = 256
 
     @Option(help: "Number of coupling layers.")
     var layers: Int = 16
@@ -81,8 +91,16 @@ struct DensityCommand: ParsableCommand {
     func settings() throws -> DensitySettings {
         var s = DensitySettings()
         do { s.columns = try ColumnSelection(parsing: columns) } catch { throw ValidationError("\(error)") }
-        guard let coupling = FlowArchitecture.Coupling(rawValue: model) else {
-            throw ValidationError("--model must be affine or spline, got \(model)")
+        let latentKind = LatentDensitySettings.Kind(rawValue: model)
+        guard let coupling = latentKind != nil ? .affine : FlowArchitecture.Coupling(rawValue: model) else {
+            throw ValidationError("--model must be affine, spline, lgf or marginal, got \(model)")
+        }
+        if let latentKind {
+            guard aux >= 1 else { throw ValidationError("--aux must be at least 1, got \(aux)") }
+            guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
+            s.latent = LatentDensitySettings(kind: latentKind)
+            s.latent?.auxiliary = aux
+            s.latent?.samples = samples
         }
         let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {
@@ -126,7 +144,8 @@ struct DensityCommand: ParsableCommand {
             var line = "train NLL \(r.trainNLL)"
             if let v = r.validationNLL { line += ", validation NLL \(v)" }
             if let t = r.testNLL { line += ", test NLL \(t)" }
-            print("\(line); \(r.secondsPerEpoch) s per epoch; wrote \(prefix).model.json and \(prefix).metrics.tsv")
+            let files = settings.latent == nil ? "\(prefix).model.json" : "\(prefix).logdensity.tsv, \(prefix).samples.tsv"
+            print("\(line); \(r.secondsPerEpoch) s per epoch; wrote \(files) and \(prefix).metrics.tsv")
         }
     }
 }

@@ -55,9 +55,11 @@ struct GWASFlowCommand: ParsableCommand {
             InfoCommand.self,
             InitCommand.self,
             LociCommand.self,
+            NormalizeCommand.self,
             QCCommand.self,
             ReportCommand.self,
             SimulateCommand.self,
+            TransformCommand.self,
         ]
     )
 

@@ -34,6 +34,7 @@ final class CovarianceModelTests: XCTestCase {
             let model = RelatednessCovariance(spectrum: spectrum, lambda: lambda)
             XCTAssertEqual(model.kind, .relatedness)
             try check(model, dense: TestData.relatednessCovariance(g, lambda: lambda), seed: 1)
+            try check(model.cachingPrecision(), dense: TestData.relatednessCovariance(g, lambda: lambda), seed: 1)
         }
     }
 

@@ -47,3 +47,13 @@ final class MardiaTestTests: XCTestCase {
         XCTAssertLessThan(kurtosisRate, 0.09)
     }
 }
+
+final class NormalityDiagnosticTests: XCTestCase {
+    /// The fitted-Gaussian NLL against the closed form for one dimension.
+    func testGaussianNLLInOneDimension() throws {
+        let training = Matrix<Double>(rows: 4, columns: 1, storage: [1, 2, 3, 6])   // mean 3, variance 3.5
+        let validation = Matrix<Double>(rows: 2, columns: 1, storage: [0, 5])
+        let expected = 0.5 * log(2 * Double.pi * 3.5) + 0.5 * ((9 + 4) / 2) / 3.5
+        XCTAssertEqual(try NormalityDiagnostic.gaussianNLL(training: training, validation: validation), expected, accuracy: 1e-12)
+    }
+}

@@ -15,7 +15,7 @@ final class MiniBatchObjectiveTests: XCTestCase {
         let u = try TestData.matrixNormal(covariance: c, columns: p, generator: &generator)
         let logJacobian = (0..<n).map { _ in 0.3 * generator.normal() }
         let exact = model.exactObjective(latent: u, logJacobian: logJacobian)
-        let objective = MiniBatchObjective(model: model)
+        let objective = MiniBatchObjective<Double>(model: model)
         var sum = 0.0, squares = 0.0
         let batches = 2_000
         for _ in 0..<batches {
@@ -61,7 +61,7 @@ final class MiniBatchObjectiveTests: XCTestCase {
         let model = RelatednessCovariance(spectrum: try RelatednessSpectrum(grm: g), lambda: 0.4)
         var generator = SeededGenerator(seed: 16)
         let u = TestData.normals(rows: 30, columns: 2, generator: &generator)
-        let objective = MiniBatchObjective(model: model)
+        let objective = MiniBatchObjective<Double>(model: model)
         var sum = 0.0, pairs = 0
         for i in 0..<30 { for j in (i + 1)..<30 { sum += objective.evaluate(latent: u.selectingRows([i, j]), rows: [i, j]).loss; pairs += 1 } }
         XCTAssertEqual(sum / Double(pairs), model.exactObjective(latent: u, logJacobian: [Double](repeating: 0, count: 30)), accuracy: 1e-12)
@@ -72,7 +72,7 @@ final class MiniBatchObjectiveTests: XCTestCase {
         var generator = SeededGenerator(seed: 17)
         let rows = Array(generator.permutation(40).prefix(10))
         let u = TestData.normals(rows: 10, columns: 3, generator: &generator)
-        let objective = MiniBatchObjective(model: model)
+        let objective = MiniBatchObjective<Double>(model: model)
         let gradient = objective.evaluate(latent: u, rows: rows).gradient
         let h = 1e-6
         for k in u.storage.indices {
@@ -81,6 +81,32 @@ final class MiniBatchObjectiveTests: XCTestCase {
             minus.storage[k] -= h
             let numeric = (objective.evaluate(latent: plus, rows: rows).loss - objective.evaluate(latent: minus, rows: rows).loss) / (2 * h)
             XCTAssertEqual(gradient.storage[k], numeric, accuracy: 1e-6)
+        }
+    }
+}
+
+/// The joint objective's ρ gradient against finite differences of its own loss.
+final class JointBlockObjectiveTests: XCTestCase {
+    func testRhoGradientMatchesFiniteDifferences() {
+        let blockOf = (0..<60).map { $0 % 9 == 8 ? 8 : $0 / 8 }   // blocks of 7–8 and one singleton-ish tail
+        let objective = JointBlockObjective<Double>(blockOf: blockOf, blockCount: 9, initialRho: 0.3)
+        for k in 0..<9 { objective.raw.value[k] = -1 + 0.25 * Double(k) }
+        var generator = SeededGenerator(seed: 18)
+        let rows = Array(generator.permutation(60).prefix(20))
+        let u = TestData.normals(rows: 20, columns: 2, generator: &generator)
+        var gradient = Matrix<Double>(rows: 20, columns: 2)
+        objective.raw.zeroGradient()
+        _ = objective.evaluate(latent: u, rows: rows, gradient: &gradient)
+        let analytic = objective.raw.gradient
+        let h = 1e-6
+        for k in 0..<9 {
+            let saved = objective.raw.value[k]
+            objective.raw.value[k] = saved + h
+            let plus = objective.evaluate(latent: u, rows: rows, gradient: &gradient)
+            objective.raw.value[k] = saved - h
+            let minus = objective.evaluate(latent: u, rows: rows, gradient: &gradient)
+            objective.raw.value[k] = saved
+            XCTAssertEqual(analytic[k], (plus - minus) / (2 * h), accuracy: 1e-6, "block \(k)")
         }
     }
 }

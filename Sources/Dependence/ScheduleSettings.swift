@@ -1,0 +1,46 @@
+import Flows
+
+/// The training schedules of method.md §4.
+public enum ScheduleKind: String, CaseIterable, Codable, Sendable {
+    /// C = I for `baselineEpochs` epochs.
+    case baseline
+    /// One flow per λ of `grid`, λ fixed; the best by validation NLL wins.
+    case grid
+    /// Stage 0 at `initialLambda`, then `rounds` × (λ stage, flow stage).
+    case alternating
+    /// Equicorrelated blocks with ρ_b trained together with the flow.
+    case joint
+}
+
+/// Everything a schedule needs besides the data (defaults: method.md §5).
+public struct ScheduleSettings: Codable, Equatable, Sendable {
+    /// Which schedule.
+    public var kind: ScheduleKind = .alternating
+    /// Flow shape (dimension is overwritten with the data's p).
+    public var architecture = FlowArchitecture(dimension: 1)
+    /// Optimizer settings shared by every flow stage (epochs are set per stage).
+    public var training = TrainingSettings()
+    /// Epochs of `baseline`, of each `grid` flow and of `joint`.
+    public var epochs = 250
+    /// Epochs of stage 0 of `alternating`.
+    public var initialEpochs = 25
+    /// Epochs of each later flow stage of `alternating`.
+    public var roundEpochs = 25
+    /// Rounds K of `alternating`.
+    public var rounds = 4
+    /// λ of stage 0.
+    public var initialLambda = 0.9
+    /// How λ stages maximize l(λ).
+    public var lambdaStep: LambdaStep = .exact
+    /// The λ values `grid` tries.
+    public var grid: [Double] = [1, 0.99, 0.975, 0.95, 0.9, 0.825, 0.75, 0.625, 0.5, 0.4, 0.33, 0.25, 0.1]
+    /// ρ of every block at the start of `joint`.
+    public var initialRho = 0.1
+    /// Seed of the flow's initial weights and permutations (stage seeds derive from it).
+    public var seed: UInt64 = 1
+
+    /// The defaults.
+    public init() {}
+}
+
+extension LambdaStep: Codable {}

@@ -24,7 +24,6 @@ example() {
                echo 'gwasflow grm --pcs testdata/pcs.eigenvec --n-pcs 10 --out run/pc     # run/pc.pcfactor.tsv' ;;
     grm-merge) echo 'gwasflow grm-merge run/parts/sim.part*of2.grmpart --out run/merged         # run/merged.cXX.txt' ;;
     eigen)     echo 'gwasflow eigen --grm run/sim.cXX.txt --out run/sim                   # run/sim.eigenD.txt, run/sim.eigenU.txt' ;;
-    decode-benchmark) echo 'gwasflow decode-benchmark --bfile testdata/sim --passes 3' ;;
     density)   echo 'gwasflow density --pheno testdata/hormonal.tsv --model spline --epochs 50 --out run/density' ;;
     normalize) echo 'gwasflow normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm run/sim.cXX.txt --eigen run/sim --schedule alternating --out run/hormonal' ;;
     transform) echo 'gwasflow transform --model run/hormonal.model.json --pheno testdata/hormonal.tsv --out run/mapped' ;;
@@ -36,7 +35,7 @@ example() {
     esac
 }
 
-order="init info simulate qc grm grm-merge eigen density normalize transform assoc loci compare report decode-benchmark"
+order="init info simulate qc grm grm-merge eigen density normalize transform assoc loci compare report"
 commands=$("$bin" --help | awk '/^SUBCOMMANDS:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')
 [ -n "$commands" ] || { echo "make_usage.sh: no subcommands in $bin --help" >&2; exit 1; }
 

@@ -84,26 +84,32 @@ public struct GenotypeRotation {
         let n = individuals.count
         let all = individuals == Array(0..<bed.individuals)
         var raw = [Float](repeating: 0, count: n)
+        var buffer = [Double](repeating: 0, count: n * blockSize)
         var start = 0
         while start < snps.count {
             let chunk = snps[start..<min(snps.count, start + blockSize)]
             var kept: [TestedSNP] = []
-            var values: [Double] = []
-            values.reserveCapacity(n * chunk.count)
-            for s in chunk {
-                raw.withUnsafeMutableBufferPointer { p in
-                    if all { bed.decode(snp: s, into: p.baseAddress!) } else { bed.decode(snp: s, individuals: individuals, into: p.baseAddress!) }
+            raw.withUnsafeMutableBufferPointer { rawBuffer in
+                buffer.withUnsafeMutableBufferPointer { out in
+                    let x = rawBuffer.baseAddress!
+                    for s in chunk {
+                        if all { bed.decode(snp: s, into: x) } else { bed.decode(snp: s, individuals: individuals, into: x) }
+                        // Class counts: index 0, 1, 2 = A1 count, 3 = missing (NaN).
+                        var counts = (0, 0, 0, 0)
+                        for i in 0..<n {
+                            let v = x[i]
+                            if v.isNaN { counts.3 += 1 } else if v == 0 { counts.0 += 1 } else if v == 1 { counts.1 += 1 } else { counts.2 += 1 }
+                        }
+                        let c = GenotypeCounts(zero: counts.0, one: counts.1, two: counts.2, missing: counts.3)
+                        guard filter.filter.keeps(c) else { continue }
+                        let mean = Double(c.one + 2 * c.two) / Double(c.observed)
+                        let column = out.baseAddress! + kept.count * n
+                        for i in 0..<n { let v = x[i]; column[i] = v.isNaN ? mean : Double(v) }
+                        kept.append(TestedSNP(index: s, missing: c.missing, alleleFrequency: mean / 2))
+                    }
                 }
-                var counts = GenotypeCounts()
-                for v in raw {
-                    if v.isNaN { counts.missing += 1 } else if v == 0 { counts.zero += 1 } else if v == 1 { counts.one += 1 } else { counts.two += 1 }
-                }
-                guard filter.filter.keeps(counts) else { continue }
-                let mean = Double(counts.one + 2 * counts.two) / Double(counts.observed)
-                for v in raw { values.append(v.isNaN ? mean : Double(v)) }
-                kept.append(TestedSNP(index: s, missing: counts.missing, alleleFrequency: mean / 2))
             }
-            var block = Matrix<Double>(rows: n, columns: kept.count, storage: values)
+            var block = Matrix<Double>(rows: n, columns: kept.count, storage: Array(buffer[0..<(n * kept.count)]))
             if let basis = covariateBasis, !kept.isEmpty {
                 (kept, block) = droppingCollinear(kept, block, basis: basis)
             }

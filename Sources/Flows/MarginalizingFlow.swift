@@ -27,9 +27,15 @@ public final class MarginalizingFlow<Scalar: FlowScalar>: LatentVariableModel {
         dimension = flow.dimension - auxiliary
     }
 
-    /// A flow of architecture `architecture` on R^{D+B} (its `dimension` is D + B).
+    /// A flow of architecture `architecture` on R^{D+B} (its `dimension` is D + B), with the affine
+    /// couplings' output layers started small but not zero (`perturbOutputLayer`): ε is independent of
+    /// x, so the all-identity start is a stationary point of the expected loss.
     public convenience init(architecture: FlowArchitecture, auxiliary: Int, generator: inout SeededGenerator) {
-        self.init(flow: architecture.build(as: Scalar.self, generator: &generator), auxiliary: auxiliary)
+        let flow: Flow<Scalar> = architecture.build(generator: &generator)
+        for case let coupling as AffineCoupling<Scalar> in flow.layers {
+            coupling.network.perturbOutputLayer(fraction: 0.1, generator: &generator)
+        }
+        self.init(flow: flow, auxiliary: auxiliary)
     }
 
     public var latentDimension: Int { flow.dimension }

@@ -135,7 +135,11 @@ public enum RunReport {
                                                  caption: "\(run.name): \(title) (\(URL(fileURLWithPath: table.path).lastPathComponent))",
                                                  legend: LinePlot.legend(series.map(\.name))))
             }
-            if parameters.isEmpty { notes.append("\(table.path) has no lambda or rho column.") }
+            if parameters.isEmpty {
+                let named = table.columns.contains { $0.lowercased().hasPrefix("lambda") || $0.lowercased().hasPrefix("rho") }
+                notes.append(named ? "λ and ρ are NA in every stage of \(URL(fileURLWithPath: table.path).lastPathComponent): this schedule does not estimate them (C = I)."
+                                   : "\(table.path) has no lambda or rho column.")
+            }
         } else {
             notes.append("No λ table (\(run.name).lambda.tsv) found.")
         }
@@ -152,7 +156,7 @@ public enum RunReport {
                                                  legend: LinePlot.legend(series.map(\.name))))
             }
         } else {
-            notes.append("No per-epoch training table (a \(run.name).*.tsv with an epoch column) found.")
+            notes.append("No per-epoch training curves found (a \(run.name).*.tsv with an epoch column, or `epoch N:` lines in \(run.name).log).")
         }
         var html = ReportPage.row(figures, heading: run.name)
         html += notes.map(ReportPage.missing).joined()

@@ -38,9 +38,13 @@ public struct CovariateEffects: Equatable, Sendable {
 
 /// The variance of each latent part of one trait, as realized in the sample.
 public struct VarianceSplit: Equatable, Sendable {
+    /// Variance of the polygenic term.
     public var polygenic: Double
+    /// Variance of the causal SNPs' term.
     public var causal: Double
+    /// Variance of the shared family environment.
     public var family: Double
+    /// Variance of the residual.
     public var residual: Double
     /// Variance of the covariate part (age, sex, batch effects).
     public var covariates: Double
@@ -261,10 +265,4 @@ public struct SimulatedTraits {
         }
         return SimulatedCovariates(age: age, sex: population.fam.map(\.sex), batch: batch, batches: batches)
     }
-}
-
-/// A simulation that cannot be carried out with the settings given (one line, actionable).
-public struct SimulationError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ message: String) { description = message }
 }

@@ -126,6 +126,13 @@ final class WorkflowDryRunTests: XCTestCase {
         XCTAssertEqual(counts["total"], 1 + 1 + 4 + 12 + 4 + 4 + 2 + 1 + 1)
     }
 
+    func testCompareCanBeSwitchedOff() throws {
+        let counts = jobCounts(try dryRun(config: config(parts: 4, chromosomes: 22, qc: true) + "compare: {enabled: false}\n"))
+        XCTAssertNil(counts["gwasflow_compare"])
+        XCTAssertEqual(counts["gwasflow_report"], 1)
+        XCTAssertEqual(counts["total"], 111 - 2)
+    }
+
     /// The GEMMA example of workflows/README.md, included into a fresh Snakefile as a user would,
     /// resolves: gwasflow's rules build the GRM, its eigendecomposition and the normalized traits
     /// that the user's GEMMA rule asks for.

@@ -41,6 +41,12 @@ wildcard_constraints:
     part="[0-9]+",
 
 
+def gwasflow_flag(value):
+    """A config switch: YAML booleans, or the strings `--config key=false` gives (Snakemake parses
+    nested --config values as text)."""
+    return str(value).strip().lower() not in ("false", "0", "no", "off", "")
+
+
 def gwasflow_resource(rule_name, key):
     """threads / mem_mb / runtime (minutes) of a rule: resources.<rule> in the config, else resources.default."""
     table = config.get("resources") or {}
@@ -74,7 +80,7 @@ def gwasflow_pheno_tsv(group, schedule):
 
 def gwasflow_qc_outputs():
     """The QC tables (kept SNP list and per-SNP statistics), or [] when QC is off."""
-    if not GWASFLOW_QC.get("enabled", False):
+    if not gwasflow_flag(GWASFLOW_QC.get("enabled", False)):
         return []
     prefix = os.path.join(GWASFLOW_OUT, "qc", "qc")
     return [prefix + ".snplist", prefix + ".qc.tsv"]
@@ -110,7 +116,7 @@ def gwasflow_bfile_inputs():
     return [GWASFLOW_BFILE + ext for ext in (".bed", ".bim", ".fam")]
 
 
-if GWASFLOW_QC.get("enabled", False):
+if gwasflow_flag(GWASFLOW_QC.get("enabled", False)):
 
     rule gwasflow_qc:
         input:

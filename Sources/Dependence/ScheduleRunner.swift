@@ -105,7 +105,7 @@ public struct ScheduleRunner {
             state.resetFlow()
             let label = "grid λ=\(lambda)"
             let record = state.trainStage(label, epochs: settings.epochs, model: trainingModel(spectrum, lambda: lambda), lambda: lambda)
-            let score = record.validationNLL ?? record.objective
+            let score = settings.gridSelection == .likelihood ? record.objective : record.validationNLL ?? record.objective
             if score < (best?.score ?? .infinity) {
                 best = (score, lambda, state.flow.parameters.map(\.value), label)
             }
@@ -166,9 +166,11 @@ private struct RunState {
         return architecture.build(generator: &generator)
     }
 
-    /// A new flow with the run's initial weights (each grid point starts from the same flow).
+    /// A new flow with the run's initial weights and batch order: every grid point starts from the
+    /// same flow and sees the same batches (common random numbers sharpen the comparison).
     mutating func resetFlow() {
         flow = Self.freshFlow(runner.settings, dimension: data.columns)
+        stages = 0
     }
 
     /// U = f(X) over every training row (Double) and the log-dets.

@@ -32,6 +32,8 @@ public struct ScheduleSettings: Codable, Equatable, Sendable {
     public var initialLambda = 0.9
     /// How λ stages maximize l(λ).
     public var lambdaStep: LambdaStep = .exact
+    /// How `grid` picks its λ.
+    public var gridSelection: GridSelection = .validation
     /// The λ values `grid` tries.
     public var grid: [Double] = [1, 0.99, 0.975, 0.95, 0.9, 0.825, 0.75, 0.625, 0.5, 0.4, 0.33, 0.25, 0.1]
     /// ρ of every block at the start of `joint`.
@@ -44,3 +46,12 @@ public struct ScheduleSettings: Codable, Equatable, Sendable {
 }
 
 extension LambdaStep: Codable {}
+
+/// What `grid` compares across its flows.
+public enum GridSelection: String, CaseIterable, Codable, Sendable {
+    /// The i.i.d. NLL of the validation rows (method.md §4; the training objective without them).
+    case validation
+    /// The exact full-data objective −log p(X)/n of the training rows under each flow's own λ:
+    /// a profile likelihood over the grid.
+    case likelihood
+}

@@ -22,8 +22,9 @@ public struct ScheduleSettings: Codable, Equatable, Sendable {
     public var training = TrainingSettings()
     /// Epochs of `baseline`, of each `grid` flow and of `joint`.
     public var epochs = 250
-    /// Epochs of stage 0 of `alternating`.
-    public var initialEpochs = 25
+    /// Epochs of stage 0 of `alternating` (method.md leaves it open; 100 lets the learning rate decay
+    /// to about 0.006 before the first λ stage, so later stages, each with a fresh Adamax, start gently).
+    public var initialEpochs = 100
     /// Epochs of each later flow stage of `alternating`.
     public var roundEpochs = 25
     /// Rounds K of `alternating`.

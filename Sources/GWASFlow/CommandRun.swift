@@ -69,6 +69,7 @@ public enum CommandRun {
                                  progress: .automatic(quiet: settings.quiet),
                                  logPath: logPath, commandLine: commandLine)
         context.setting("BLAS threads", BLAS.threads)
+        context.setting("BLAS kernel", BLASCoreType.loaded)
         return context
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GWASFlow
+import Numerics
 
 /// The `gwasflow` command: relatedness-corrected normalizing flows for multivariate GWAS.
 ///
@@ -66,12 +67,25 @@ struct GWASFlowCommand: ParsableCommand {
 
     /// Parses and runs the command line; any failure is one line on stderr and exit status 2.
     static func main() {
+        restartWithTunedBLAS()
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             exitWithOneLine(error)
         }
+    }
+
+    /// Restarts the process with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to its generic
+    /// kernels on a CPU with AVX2 or AVX-512 (see `BLASCoreType`); the restarted process has the
+    /// variable set, so this happens at most once. Results are the same either way (the kernels
+    /// differ in speed; `simulate` writes byte-identical testdata either way); a user's own `OPENBLAS_CORETYPE` always wins.
+    private static func restartWithTunedBLAS() {
+        guard let core = BLASCoreType.preferred() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", arguments)
+        // execv returns only on failure: carry on with OpenBLAS's own choice.
     }
 
     /// `--help` and `--version` print and exit 0; every other error becomes

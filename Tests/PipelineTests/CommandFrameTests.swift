@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import GWASFlow
+import Numerics
 import XCTest
 
 /// The behaviour every command shares: one-line errors with exit status 2, `gwasflow.toml`
@@ -29,6 +30,18 @@ final class CommandFrameTests: XCTestCase {
         assertOneLineError(try GWASFlowProcess.run(["no-such-verb"], in: dir), containing: "no-such-verb")
         assertOneLineError(try GWASFlowProcess.run(["init"], in: dir), containing: "--bfile")
         assertOneLineError(try GWASFlowProcess.run(["init", "--bfile"], in: dir), containing: "--bfile")
+    }
+
+    /// Where OpenBLAS falls back to generic kernels on an AVX2/AVX-512 CPU, the executable restarts
+    /// itself on the tuned ones; its log names the kernel that ran.
+    func testTheExecutableRunsOnTheTunedBLASKernel() throws {
+        let dir = try temporaryFolder(self)
+        let prefix = dir.appendingPathComponent("tiny").path
+        try writeTinyFileset(prefix)
+        _ = try GWASFlowProcess.run(["grm", "--bfile", prefix, "--out", dir.appendingPathComponent("g").path, "--quiet"], in: dir)
+        let log = try String(contentsOfFile: dir.appendingPathComponent("g.log").path, encoding: .utf8)
+        let expected = BLASCoreType.preferred() ?? BLASCoreType.loaded
+        XCTAssertTrue(log.contains("BLAS kernel: \(expected)\n"), log)
     }
 
     func testMissingInputFileIsOneLineNamingTheFile() throws {

@@ -37,6 +37,9 @@ demo: build
 	$(BIN) --version
 	$(BIN) info --bfile testdata/sim --pheno testdata/hormonal.tsv --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec > $(DEMO)/info.txt && cat $(DEMO)/info.txt
 	$(BIN) simulate --n 300 --snps 3000 --chromosomes 2 --seed 1 --out $(DEMO)/sim
+	$(BIN) grm --bfile testdata/sim --out $(DEMO)/hormonal
+	$(BIN) normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm $(DEMO)/hormonal.cXX.txt --schedule alternating --out $(DEMO)/hormonal
+	cat $(DEMO)/hormonal.lambda.tsv $(DEMO)/hormonal.diagnostics.tsv
 
 # The Snakemake workflow on testdata/ (workflows/config.yaml) with 2 cores into $(WORKFLOW_DEMO)/,
 # ending with $(WORKFLOW_DEMO)/report.html; then checks the comparison table has one row per arm.

@@ -6,6 +6,7 @@
 #
 #   benchmarks/flow_epoch.sh [REPEATS=3] [EPOCHS=7] [THREADS=2]
 #   PYTHON=/path/to/python benchmarks/flow_epoch.sh      # a python with torch
+#   GWASFLOW=.build/release/gwasflow benchmarks/flow_epoch.sh   # an existing build
 #   OPENBLAS_CORETYPE=SkylakeX benchmarks/flow_epoch.sh   # where OpenBLAS misdetects the CPU
 #                                                         # (OPENBLAS_VERBOSE=2 prints "Core: Prescott")
 set -euo pipefail
@@ -13,8 +14,10 @@ cd "$(dirname "$0")/.."
 repeats=${1:-3}; epochs=${2:-7}; threads=${3:-2}
 python=${PYTHON:-python3}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-swift build -c release --product gwasflow >/dev/null
-bin=$(swift build -c release --show-bin-path)/gwasflow
+if [ -n "${GWASFLOW:-}" ]; then bin=$GWASFLOW; else
+  swift build -c release --product gwasflow >/dev/null
+  bin=$(swift build -c release --show-bin-path)/gwasflow
+fi
 
 # n = 10,000, p = 4: a crescent in the first two traits, Gaussian noise in the others.
 awk 'BEGIN { srand(7); print "FID IID t1 t2 t3 t4";

@@ -9,8 +9,10 @@ import Numerics
 /// Flow stages minimise the negative ELBO with the base term replaced by the eq. (2) mini-batch
 /// objective of the current model (`MiniBatchObjective`, rebuilt after every λ stage), which keeps
 /// the combined mini-batch loss unbiased for the full-data negative ELBO at fixed noise. λ stages
-/// maximise the exact l(λ) on the latent rows of the *mean path* (ε = 0: u = μ_q(x) for LGF,
-/// ε = 0 for a marginalizing flow), a deterministic stand-in for the noise-averaged latent.
+/// maximise the exact l(λ) summed over `lambdaDraws` independent noise draws (the draws' latent
+/// matrices side by side as extra columns, all sharing C). Random rather than zero noise matters
+/// for marginalizing flows: with ε = 0 the auxiliary latent columns become functions of x and
+/// inherit the relatives' correlation, which drives λ to 0.
 public struct LatentVariableSchedule {
     /// Optimizer settings of every flow stage (epochs are set per stage, seeds derive from `seed`).
     public var training: TrainingSettings
@@ -24,6 +26,9 @@ public struct LatentVariableSchedule {
     public var initialLambda = 0.9
     /// Importance samples per row of the validation NLL.
     public var validationSamples = 8
+    /// Noise draws whose latent matrices each λ stage fits together; 0 fits the mean path
+    /// (all noise 0: u = μ_q(x) in every LGF layer), which suits LGF but not marginalizing flows.
+    public var lambdaDraws = 4
 
     /// A schedule with `training` for its flow stages.
     public init(training: TrainingSettings) {
@@ -45,10 +50,11 @@ public struct LatentVariableSchedule {
         precondition(data.rows == spectrum.count, "schedule: \(data.rows) rows, relatedness of \(spectrum.count)")
         var lambda = initialLambda
         var result = Result(lambdas: [], stages: [])
+        var noise = SeededGenerator(seed: training.seed ^ 0x1A3B_DA7A)
         for round in 0...rounds {
             if round > 0 {
-                lambda = LambdaStage.fit(spectrum: spectrum, latent: model.meanPathLatent(data), step: .exact,
-                                         start: lambda).lambda
+                let latent = model.sampledLatent(data, draws: lambdaDraws, generator: &noise)
+                lambda = LambdaStage.fit(spectrum: spectrum, latent: latent, step: .exact, start: lambda).lambda
                 result.lambdas.append(lambda)
             }
             var settings = training
@@ -64,9 +70,15 @@ public struct LatentVariableSchedule {
 }
 
 extension LatentVariableModel {
-    /// The base latent rows with all noise at 0 (the mean path), in Double.
-    public func meanPathLatent(_ x: Matrix<Scalar>) -> Matrix<Double> {
-        let latent = forward(x, noise: Matrix(rows: x.rows, columns: noiseDimension)).latent
-        return Matrix<Double>(rows: latent.rows, columns: latent.columns, storage: latent.storage.map(Double.init))
+    /// The base latent rows of `draws` independent noise draws side by side (n × draws·latentDimension),
+    /// or of the mean path (noise 0) when `draws` is 0, in Double.
+    public func sampledLatent(_ x: Matrix<Scalar>, draws: Int, generator: inout SeededGenerator) -> Matrix<Double> {
+        var storage: [Double] = []
+        storage.reserveCapacity(x.rows * latentDimension * max(draws, 1))
+        for _ in 0..<max(draws, 1) {
+            let noise = draws == 0 ? Matrix(rows: x.rows, columns: noiseDimension) : drawNoise(rows: x.rows, generator: &generator)
+            storage += forward(x, noise: noise).latent.storage.map(Double.init)
+        }
+        return Matrix(rows: x.rows, columns: latentDimension * max(draws, 1), storage: storage)
     }
 }

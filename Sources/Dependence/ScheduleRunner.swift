@@ -36,7 +36,7 @@ public struct ScheduleResult {
     public var flow: Flow<Float>
     /// Every stage, in order.
     public var records: [StageRecord]
-    /// The final λ (relatedness schedules) — for `grid`, the selected one.
+    /// λ of the kept flow's stage (relatedness schedules): the λ it was trained under.
     public var lambda: Double?
     /// The final ρ per block (joint).
     public var rho: [Double]?
@@ -65,6 +65,7 @@ public struct ScheduleRunner {
     /// Trains on `data` (n × p training rows) under `structure`, selecting on `validation` (i.i.d. NLL).
     public func run(data: Matrix<Float>, validation: Matrix<Float>?, structure: DependenceStructure) -> ScheduleResult {
         var state = RunState(runner: self, data: data, validation: validation)
+        state.runEpochs = settings.kind == .alternating ? settings.initialEpochs + settings.rounds * settings.roundEpochs : settings.epochs
         switch (settings.kind, structure) {
         case (.baseline, _), (_, .independent):
             state.trainStage("baseline", epochs: settings.epochs, model: IdentityCovariance(count: data.rows), lambda: nil)
@@ -105,14 +106,14 @@ public struct ScheduleRunner {
             state.resetFlow()
             let label = "grid λ=\(lambda)"
             let record = state.trainStage(label, epochs: settings.epochs, model: trainingModel(spectrum, lambda: lambda), lambda: lambda)
-            let score = record.validationNLL ?? record.objective
+            let score = settings.gridSelection == .likelihood ? record.objective : record.validationNLL ?? record.objective
             if score < (best?.score ?? .infinity) {
                 best = (score, lambda, state.flow.parameters.map(\.value), label)
             }
         }
         guard let best else { return state.result(lambda: nil, rho: nil) }
         for (p, v) in zip(state.flow.parameters, best.values) { p.value = v }
-        state.best = (best.score, best.values, best.stage)
+        state.best = (best.score, best.values, best.stage, best.lambda)
         return state.result(lambda: best.lambda, rho: nil)
     }
 
@@ -149,8 +150,12 @@ private struct RunState {
     let validation: Matrix<Float>?
     var flow: Flow<Float>
     var records: [StageRecord] = []
-    var best: (score: Double, values: [[Float]], stage: String)?
+    var best: (score: Double, values: [[Float]], stage: String, lambda: Double?)?
     var stages = 0
+    /// Flow epochs of the whole run (all stages), over which the learning rate decays.
+    var runEpochs = 0
+    /// Flow epochs run so far.
+    var epochsDone = 0
 
     init(runner: ScheduleRunner, data: Matrix<Float>, validation: Matrix<Float>?) {
         self.runner = runner
@@ -166,9 +171,12 @@ private struct RunState {
         return architecture.build(generator: &generator)
     }
 
-    /// A new flow with the run's initial weights (each grid point starts from the same flow).
+    /// A new flow with the run's initial weights and batch order: every grid point starts from the
+    /// same flow and sees the same batches (common random numbers sharpen the comparison).
     mutating func resetFlow() {
         flow = Self.freshFlow(runner.settings, dimension: data.columns)
+        stages = 0
+        epochsDone = 0
     }
 
     /// U = f(X) over every training row (Double) and the log-dets.
@@ -193,13 +201,25 @@ private struct RunState {
 
     /// One flow stage: a fresh trainer (fresh Adamax state), the stage's own permutation seed,
     /// then the exact objective under the model the stage ended with.
+    ///
+    /// The learning-rate decay runs over the whole run (method.md §4: γ 0.9, about 32 decays over
+    /// the run), not per stage: a stage starts at the rate where the previous one ended and takes
+    /// its share of the decays. Restarting every stage at the initial rate with a fresh Adamax
+    /// (whose first steps move every weight by about the rate) made later stages diverge.
     @discardableResult
     mutating func trainStage<Objective: LatentObjective>(_ label: String, epochs: Int, objective: Objective, lambda: Double?,
                                                          finalModel: () -> any CovarianceModel) -> StageRecord
     where Objective.Scalar == Float {
         let started = ContinuousClock.now
-        var settings = runner.settings.training
+        let base = runner.settings.training
+        var settings = base
         settings.epochs = epochs
+        let total = Double(max(1, runEpochs, epochsDone + epochs))
+        let decaysBefore = Int((Double(base.decays) * Double(epochsDone) / total).rounded())
+        let decaysAfter = Int((Double(base.decays) * Double(epochsDone + epochs) / total).rounded())
+        settings.learningRate = base.learningRate * pow(base.decayRate, Double(decaysBefore))
+        settings.decays = decaysAfter - decaysBefore
+        epochsDone += epochs
         settings.seed = runner.settings.seed &+ UInt64(stages) &* 0x9E37_79B9
         stages += 1
         let onEpoch = runner.onEpoch
@@ -217,17 +237,18 @@ private struct RunState {
                             validationNLL: score, epochs: epochs, seconds: (ContinuousClock.now - started).seconds)
         record(r)
         if let score, score < (best?.score ?? .infinity) {
-            best = (score, flow.parameters.map(\.value), label)
+            best = (score, flow.parameters.map(\.value), label, lambda)
         }
         return r
     }
 
-    /// Restores the best checkpoint (when validated) and packages the run.
+    /// Restores the best checkpoint (when validated) and packages the run; the λ reported is the
+    /// one the kept flow was trained under (the last λ stage's value stays in `records`).
     func result(lambda: Double?, rho: [Double]?) -> ScheduleResult {
         if let best {
             for (p, v) in zip(flow.parameters, best.values) { p.value = v }
         }
-        return ScheduleResult(flow: flow, records: records, lambda: lambda, rho: rho,
+        return ScheduleResult(flow: flow, records: records, lambda: best.map { $0.lambda } ?? lambda, rho: rho,
                               selectedStage: best?.stage ?? records.last?.stage ?? "")
     }
 }

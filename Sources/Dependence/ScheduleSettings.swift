@@ -22,8 +22,9 @@ public struct ScheduleSettings: Codable, Equatable, Sendable {
     public var training = TrainingSettings()
     /// Epochs of `baseline`, of each `grid` flow and of `joint`.
     public var epochs = 250
-    /// Epochs of stage 0 of `alternating`.
-    public var initialEpochs = 25
+    /// Epochs of stage 0 of `alternating` (method.md leaves it open; 100 lets the learning rate decay
+    /// to about 0.006 before the first λ stage, so later stages, each with a fresh Adamax, start gently).
+    public var initialEpochs = 100
     /// Epochs of each later flow stage of `alternating`.
     public var roundEpochs = 25
     /// Rounds K of `alternating`.
@@ -32,6 +33,8 @@ public struct ScheduleSettings: Codable, Equatable, Sendable {
     public var initialLambda = 0.9
     /// How λ stages maximize l(λ).
     public var lambdaStep: LambdaStep = .exact
+    /// How `grid` picks its λ.
+    public var gridSelection: GridSelection = .validation
     /// The λ values `grid` tries.
     public var grid: [Double] = [1, 0.99, 0.975, 0.95, 0.9, 0.825, 0.75, 0.625, 0.5, 0.4, 0.33, 0.25, 0.1]
     /// ρ of every block at the start of `joint`.
@@ -44,3 +47,12 @@ public struct ScheduleSettings: Codable, Equatable, Sendable {
 }
 
 extension LambdaStep: Codable {}
+
+/// What `grid` compares across its flows.
+public enum GridSelection: String, CaseIterable, Codable, Sendable {
+    /// The i.i.d. NLL of the validation rows (method.md §4; the training objective without them).
+    case validation
+    /// The exact full-data objective −log p(X)/n of the training rows under each flow's own λ:
+    /// a profile likelihood over the grid.
+    case likelihood
+}

@@ -48,6 +48,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
     ) -> TrainingResult where Objective.Scalar == Scalar {
         let n = data.rows, p = flow.dimension
         precondition(data.columns == p, "train: data has \(data.columns) columns, the flow \(p)")
+        precondition(n >= 2, "train: \(n) rows; at least 2 are needed for a batch")
         let bs = min(settings.batchSize, n)
         let tailRows = n % bs
         let batchesPerEpoch = n / bs + (tailRows >= 2 ? 1 : 0)

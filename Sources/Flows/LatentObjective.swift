@@ -23,6 +23,11 @@ import Numerics
 ///   with the flow's optimizer, never with weight decay. Objectives without parameters
 ///   return `[]`.
 /// The trainer skips (and counts) a step whose loss or gradient is not finite.
+///
+/// Performance: a generic objective defined in another module runs as unspecialised generic
+/// code (every scalar operation through witness tables, several times slower). Mark its
+/// `evaluate` with `@_specialize(where Scalar == Float)` and `@_specialize(where Scalar == Double)`,
+/// as the layers here do, and keep it allocation-free (reuse buffers sized on the first batch).
 public protocol LatentObjective<Scalar>: AnyObject {
     /// The flow's scalar type.
     associatedtype Scalar: FlowScalar

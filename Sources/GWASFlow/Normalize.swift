@@ -131,7 +131,10 @@ public func normalize(settings: NormalizeSettings, out: String, context: RunCont
     let result = context.step("train flow (\(scheduleSettings.kind.rawValue))") {
         runner.run(data: data, validation: validation, structure: structure)
     }
-    if let lambda = result.lambda { context.figure("lambda", String(format: "%.6f", lambda)) }
+    if let lambda = result.lambda { context.figure("lambda (of the selected checkpoint)", String(format: "%.6f", lambda)) }
+    if let last = result.records.last(where: { $0.stage.hasPrefix("lambda") }), let lambda = last.lambda {
+        context.figure("lambda of the last λ stage", String(format: "%.6f", lambda))
+    }
     context.figure("selected checkpoint", result.selectedStage)
 
     // Map every normalized individual; NaN elsewhere.

@@ -30,7 +30,7 @@ public struct TextTable: Sendable {
     /// the first present is kept), so a table of a million SNPs with many columns stays small.
     /// The result's columns are the names found, in `wanted` order; entries with no match are left out.
     public init(path: String, keeping wanted: [[String]]) throws {
-        var lines = try TextLines(path: path).makeIterator()
+        let lines = try TextLines(path: path).makeIterator()
         guard let header = lines.next() else { throw FormatError(path: path, "empty file; expected a header line") }
         var names = header.fields.map(String.init)
         if names[0].hasPrefix("#") { names[0].removeFirst() }

@@ -47,6 +47,7 @@ struct GWASFlowCommand: ParsableCommand {
         // Alphabetical, one per line: branches that add different commands then merge cleanly.
         subcommands: [
             AssocCommand.self,
+            CompareCommand.self,
             DecodeBenchmarkCommand.self,
             DensityCommand.self,
             EigenCommand.self,

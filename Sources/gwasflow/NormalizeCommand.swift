@@ -70,7 +70,7 @@ struct NormalizeCommand: ParsableCommand {
     var epochs = 250
 
     @Option(help: ArgumentHelp("Alternating: epochs of stage 0.", valueName: "N"))
-    var initialEpochs = 25
+    var initialEpochs = 100
 
     @Option(help: ArgumentHelp("Alternating: flow epochs per round.", valueName: "N"))
     var roundEpochs = 25
@@ -180,8 +180,9 @@ struct NormalizeCommand: ParsableCommand {
             s.seed = context.seed
             settings.schedule = s
             let result = try normalize(settings: settings, out: prefix, context: context)
-            let lambda = result.schedule.lambda.map { String(format: ", λ = %.4f", $0) } ?? ""
-            print("normalized \(result.rows.count) individuals × \(result.traits.count) traits (\(s.kind.rawValue)\(lambda)); wrote \(prefix).pheno.txt, \(prefix).pheno.tsv, \(prefix).model.json")
+            let last = result.schedule.records.last { $0.stage.hasPrefix("lambda") }?.lambda
+            let lambda = last.map { String(format: ", last λ stage %.4f", $0) } ?? ""
+            print("normalized \(result.rows.count) individuals × \(result.traits.count) traits (\(s.kind.rawValue)\(lambda), kept checkpoint \(result.schedule.selectedStage)); wrote \(prefix).pheno.txt, \(prefix).pheno.tsv, \(prefix).model.json")
         }
     }
 }

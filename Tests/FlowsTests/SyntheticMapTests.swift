@@ -42,6 +42,6 @@ final class SyntheticMapTests: XCTestCase {
         }
     }
 
-    static let epochs = 60
-    static let learningRate = 0.005
+    static let epochs = 40
+    static let learningRate = 0.006
 }

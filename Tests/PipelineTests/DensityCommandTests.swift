@@ -79,7 +79,7 @@ final class DensityCommandTests: XCTestCase {
 
     func testBadOptionsFailWithOneLine() throws {
         _ = try writeTable("train.txt", rows: 50, seed: 1)
-        for (args, expected) in [(["--model", "glow"], "--model must be affine or spline"),
+        for (args, expected) in [(["--model", "glow"], "--model must be affine, spline, lgf or marginal"),
                                  (["--hidden", "128,x"], "--hidden must be positive widths"),
                                  (["--columns", "x1,zz"], "zz"),
                                  (["--validation", "1.5"], "--validation must be in [0, 1)")] {

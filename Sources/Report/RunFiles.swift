@@ -51,8 +51,9 @@ public struct RunFiles: Sendable {
                 normalizations.append(Item(name: String(file.name.dropLast(suffix.count)), path: prefix))
             } else if file.path.hasSuffix(RunFiles.suffixes.assoc) {
                 // Per-chromosome pieces D/chr1.assoc.txt are skipped when their gathered D.assoc.txt exists.
-                let parent = URL(fileURLWithPath: file.path).deletingLastPathComponent().path
-                if paths.contains(parent + RunFiles.suffixes.assoc) { continue }
+                // (String surgery, not URL: URL would make a relative run path absolute.)
+                if let slash = file.path.lastIndex(of: "/"),
+                   paths.contains(String(file.path[..<slash]) + RunFiles.suffixes.assoc) { continue }
                 associations.append(Item(name: String(file.name.dropLast(RunFiles.suffixes.assoc.count)), path: file.path))
             } else if file.path.hasSuffix(RunFiles.suffixes.loci) {
                 loci.append(Item(name: String(file.name.dropLast(RunFiles.suffixes.loci.count)), path: file.path))

@@ -29,6 +29,7 @@ final class AssocCalibrationTests: XCTestCase {
             for table in result.tables {
                 XCTAssertGreaterThan(table.logP.count, 15_000)
                 let lambda = try XCTUnwrap(table.lambdaGC)
+                print("null calibration: λ_GC of \(table.name) = \(String(format: "%.4f", lambda))")
                 XCTAssertEqual(lambda, 1, accuracy: 0.05, "λ_GC of \(table.name)")
             }
         }

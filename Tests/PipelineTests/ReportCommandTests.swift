@@ -13,6 +13,10 @@ final class ReportCommandTests: XCTestCase {
             table += "\(k % 2 + 1)\trs\(k)\t\(k * 1000)\t0\tA\tG\t0.3\t0.1\t0.05\t\(Double(k + 1) / 501)\n"
         }
         try table.write(to: run.appendingPathComponent("alternating.assoc.txt"), atomically: true, encoding: .utf8)
+        // A per-chromosome piece of the gathered table: left out, also with a relative --run.
+        let pieces = run.appendingPathComponent("alternating")
+        try FileManager.default.createDirectory(at: pieces, withIntermediateDirectories: true)
+        try table.write(to: pieces.appendingPathComponent("chr1.assoc.txt"), atomically: true, encoding: .utf8)
 
         let result = try GWASFlowProcess.run(["report", "--run", "run", "--out", "out/report", "--quiet"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)

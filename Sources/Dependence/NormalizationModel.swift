@@ -66,7 +66,7 @@ public struct NormalizationModel: Codable {
     public func forward(phenotypes y: Matrix<Double>, covariates: Matrix<Double>?) throws -> Matrix<Double> {
         let z = residualization.apply(phenotypes: y, covariates: covariates)
         let rows = (0..<z.rows).filter { i in (0..<z.columns).allSatisfy { !z[i, $0].isNaN } }
-        let (u, _) = try flow.makeFlow().forward(Matrix<Float>(z.selectingRows(rows)))
+        let (u, _) = try flow.makeFlow().forwardInBatches(Matrix<Float>(z.selectingRows(rows)))
         return scatter(Matrix<Double>(u), rows: rows, count: y.rows)
     }
 

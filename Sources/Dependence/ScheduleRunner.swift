@@ -181,7 +181,7 @@ private struct RunState {
 
     /// U = f(X) over every training row (Double) and the log-dets.
     func latent() -> (Matrix<Double>, [Double]) {
-        let (u, logDet) = flow.forward(data)
+        let (u, logDet) = flow.forwardInBatches(data)
         return (Matrix<Double>(u), logDet.map(Double.init))
     }
 

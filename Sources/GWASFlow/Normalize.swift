@@ -138,7 +138,7 @@ public func normalize(settings: NormalizeSettings, out: String, context: RunCont
     context.figure("selected checkpoint", result.selectedStage)
 
     // Map every normalized individual; NaN elsewhere.
-    let latent = Matrix<Double>(result.flow.forward(Matrix<Float>(z.selectingRows(rows))).latent)
+    let latent = Matrix<Double>(result.flow.forwardInBatches(Matrix<Float>(z.selectingRows(rows))).latent)
     var normalized = Matrix<Double>(rows: fam.count, columns: z.columns, repeating: .nan)
     for (r, i) in rows.enumerated() { for j in 0..<z.columns { normalized[i, j] = latent[r, j] } }
 

@@ -33,6 +33,7 @@ public enum GEMMAMatrixText {
     public static func read(path: String) throws -> Matrix<Double> {
         let file = try FileBytes(path: path)
         var values: [Double] = []
+        values.reserveCapacity(file.count / 12)
         var columns = -1
         var rows = 0
         var line = 1
@@ -54,10 +55,16 @@ public enum GEMMAMatrixText {
             let c = b[k]
             if c == UInt8(ascii: "\n") { try endLine(); line += 1; k += 1; continue }
             if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") { k += 1; continue }
+            let start = k
             var len = 0
             while k < b.count, b[k] != UInt8(ascii: " "), b[k] != UInt8(ascii: "\t"), b[k] != UInt8(ascii: "\n"), b[k] != UInt8(ascii: "\r") {
                 if len < token.count - 1 { token[len] = CChar(bitPattern: b[k]) }
                 len += 1; k += 1
+            }
+            if let v = exactDecimal(UnsafeRawBufferPointer(rebasing: b[start..<k])) {
+                values.append(v)
+                inRow += 1
+                continue
             }
             let text = len < token.count ? len : token.count - 1
             token[text] = 0
@@ -84,6 +91,71 @@ public enum GEMMAMatrixText {
             }
         }
         return m
+    }
+
+    /// Exact powers of ten representable in a Double (10^0 … 10^22).
+    static let exactPowers: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// The value of a plain decimal (`-0.01227771466`, `1.5e-07`) with at most 15 significant digits
+    /// and a power of ten within ±22, or nil for anything else (then `strtod` decides).
+    ///
+    /// Such a value is `m · 10^e` or `m / 10^−e` with m and 10^|e| both exact Doubles, so one IEEE
+    /// multiplication or division gives the correctly rounded result — the same Double as `strtod`
+    /// (Clinger's fast path). Every `%.10g` number in GEMMA's files takes this path.
+    static func exactDecimal(_ t: UnsafeRawBufferPointer) -> Double? {
+        var i = 0
+        let n = t.count
+        var negative = false
+        if i < n && (t[i] == UInt8(ascii: "-") || t[i] == UInt8(ascii: "+")) { negative = t[i] == UInt8(ascii: "-"); i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, exponent = 0, seenDigit = false, seenPoint = false
+        while i < n {
+            let c = t[i]
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                seenDigit = true
+                if mantissa == 0 && c == UInt8(ascii: "0") {
+                    if seenPoint { exponent -= 1 }  // leading zeros are not significant
+                } else {
+                    guard digits < 15 else { return nil }
+                    mantissa = mantissa * 10 + UInt64(c - UInt8(ascii: "0"))
+                    digits += 1
+                    if seenPoint { exponent -= 1 }
+                }
+            } else if c == UInt8(ascii: ".") && !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard seenDigit else { return nil }
+        if i < n {
+            guard t[i] == UInt8(ascii: "e") || t[i] == UInt8(ascii: "E") else { return nil }
+            i += 1
+            var exponentNegative = false
+            if i < n && (t[i] == UInt8(ascii: "-") || t[i] == UInt8(ascii: "+")) { exponentNegative = t[i] == UInt8(ascii: "-"); i += 1 }
+            guard i < n else { return nil }
+            var e = 0
+            while i < n {
+                let c = t[i]
+                guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"), e < 10_000 else { return nil }
+                e = e * 10 + Int(c - UInt8(ascii: "0"))
+                i += 1
+            }
+            exponent += exponentNegative ? -e : e
+        }
+        let m = Double(mantissa)
+        let value: Double
+        if mantissa == 0 {
+            value = 0
+        } else if exponent >= 0 {
+            guard exponent <= 22 else { return nil }
+            value = m * exactPowers[exponent]
+        } else {
+            guard exponent >= -22 else { return nil }
+            value = m / exactPowers[-exponent]
+        }
+        return negative ? -value : value
     }
 
     /// Reads a square matrix (a GRM); throws when it is not square.

@@ -88,4 +88,33 @@ final class GRMFileTests: XCTestCase {
             XCTAssertEqual(theirs.matrix[i, j], theirs.matrix[j, i])
         } }
     }
+
+    /// The fast decimal path gives exactly `strtod`'s Double wherever it applies, and applies to every
+    /// `%.10g` text of ordinary GRM and eigenvector values.
+    func testExactDecimalAgreesWithStrtodBitForBit() {
+        var g = SeededGenerator(seed: 17)
+        var fast = 0
+        for k in 0..<200_000 {
+            let magnitude = pow(10, Double(Int(g.next() % 30)) - 15)
+            let v = (g.uniform() - 0.5) * magnitude
+            let format = ["%.10g", "%.15g", "%.17g", "%g", "%.3e", "%.12f"][k % 6]
+            let text = String(format: format, v)
+            let expected = strtod(text, nil)
+            let got = Array(text.utf8).withUnsafeBytes { GEMMAMatrixText.exactDecimal($0) }
+            if let got {
+                XCTAssertEqual(got.bitPattern, expected.bitPattern, text)
+                fast += 1
+            } else {
+                XCTAssertFalse(format == "%.10g" && abs(v) >= 1e-12, "a %.10g number of magnitude ≥ 1e-12 should take the fast path: \(text)")
+            }
+        }
+        XCTAssertGreaterThan(fast, 100_000, "most of these texts have ≤ 15 significant digits")
+        for text in ["0", "-0", "1.", ".5", "+2", "1e5", "1E-5", "00012.500", "-0.000", "123456789012345"] {
+            let got = Array(text.utf8).withUnsafeBytes { GEMMAMatrixText.exactDecimal($0) }
+            XCTAssertEqual(got?.bitPattern, strtod(text, nil).bitPattern, text)
+        }
+        for text in ["-", "1e", "1.2.3", "nan", "inf", "1x", "e5", "1234567890123456", "1e23"] {
+            XCTAssertNil(Array(text.utf8).withUnsafeBytes { GEMMAMatrixText.exactDecimal($0) }, text)
+        }
+    }
 }

@@ -34,12 +34,15 @@ test: deps
 # One line per pipeline step, each reading testdata/ or an earlier step's output in $(DEMO)/.
 demo: build
 	@mkdir -p $(DEMO)
-	$(BIN) --version
 	$(BIN) info --bfile testdata/sim --pheno testdata/hormonal.tsv --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec > $(DEMO)/info.txt && cat $(DEMO)/info.txt
-	$(BIN) simulate --n 300 --snps 3000 --chromosomes 2 --seed 1 --out $(DEMO)/sim
 	$(BIN) grm --bfile testdata/sim --out $(DEMO)/hormonal
+	$(BIN) eigen --grm $(DEMO)/hormonal.cXX.txt --bfile testdata/sim --out $(DEMO)/hormonal
 	$(BIN) normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm $(DEMO)/hormonal.cXX.txt --schedule alternating --out $(DEMO)/hormonal
-	cat $(DEMO)/hormonal.lambda.tsv $(DEMO)/hormonal.diagnostics.tsv
+	$(BIN) assoc --bfile testdata/sim --pheno $(DEMO)/hormonal.pheno.txt --eigen $(DEMO)/hormonal --out $(DEMO)/hormonal
+	$(BIN) loci --assoc $(DEMO)/hormonal.assoc.txt --bfile testdata/sim --out $(DEMO)/hormonal
+	$(BIN) report --run $(DEMO)/hormonal --out $(DEMO)/report.html
+	@echo; cat $(DEMO)/hormonal.lambda.tsv; echo; cat $(DEMO)/hormonal.diagnostics.tsv; echo; cat $(DEMO)/hormonal.loci.tsv
+	@echo; echo "demo: outputs in $(DEMO)/, open $(DEMO)/report.html in a browser"
 
 # The Snakemake workflow on testdata/ (workflows/config.yaml) with 2 cores into $(WORKFLOW_DEMO)/,
 # ending with $(WORKFLOW_DEMO)/report.html; then checks the comparison table has one row per arm.

@@ -44,7 +44,7 @@ struct CompareCommand: ParsableCommand {
     var epochs = 250
 
     @Option(help: ArgumentHelp("Alternating: epochs of stage 0.", valueName: "N"))
-    var initialEpochs = 25
+    var initialEpochs = ScheduleSettings().initialEpochs
 
     @Option(help: ArgumentHelp("Alternating: flow epochs per round.", valueName: "N"))
     var roundEpochs = 25

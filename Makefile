@@ -32,16 +32,17 @@ test: deps
 	$(SWIFT) test -c $(CONFIG) -Xswiftc -enable-testing --skip-build --disable-swift-testing
 
 # One line per pipeline step, each reading testdata/ or an earlier step's output in $(DEMO)/.
+# Each step has its own prefix (and so its own PREFIX.log); the report reads the whole folder.
 demo: build
 	@mkdir -p $(DEMO)
 	$(BIN) info --bfile testdata/sim --pheno testdata/hormonal.tsv --covar testdata/covariates.tsv --pcs testdata/pcs.eigenvec > $(DEMO)/info.txt && cat $(DEMO)/info.txt
-	$(BIN) grm --bfile testdata/sim --out $(DEMO)/hormonal
-	$(BIN) eigen --grm $(DEMO)/hormonal.cXX.txt --bfile testdata/sim --out $(DEMO)/hormonal
-	$(BIN) normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm $(DEMO)/hormonal.cXX.txt --schedule alternating --out $(DEMO)/hormonal
-	$(BIN) assoc --bfile testdata/sim --pheno $(DEMO)/hormonal.pheno.txt --eigen $(DEMO)/hormonal --out $(DEMO)/hormonal
-	$(BIN) loci --assoc $(DEMO)/hormonal.assoc.txt --bfile testdata/sim --out $(DEMO)/hormonal
-	$(BIN) report --run $(DEMO)/hormonal --out $(DEMO)/report.html
-	@echo; cat $(DEMO)/hormonal.lambda.tsv; echo; cat $(DEMO)/hormonal.diagnostics.tsv; echo; cat $(DEMO)/hormonal.loci.tsv
+	$(BIN) grm --bfile testdata/sim --out $(DEMO)/relatedness/grm
+	$(BIN) eigen --grm $(DEMO)/relatedness/grm.cXX.txt --bfile testdata/sim --out $(DEMO)/relatedness/eigen
+	$(BIN) normalize --pheno testdata/hormonal.tsv --bfile testdata/sim --covar testdata/covariates.tsv --grm $(DEMO)/relatedness/grm.cXX.txt --schedule alternating --out $(DEMO)/hormonal
+	$(BIN) assoc --bfile testdata/sim --pheno $(DEMO)/hormonal.pheno.txt --eigen $(DEMO)/relatedness/eigen --out $(DEMO)/assoc/hormonal
+	$(BIN) loci --assoc $(DEMO)/assoc/hormonal.assoc.txt --bfile testdata/sim --out $(DEMO)/loci/hormonal
+	$(BIN) report --run $(DEMO) --out $(DEMO)/report.html
+	@echo; cat $(DEMO)/hormonal.lambda.tsv; echo; cat $(DEMO)/hormonal.diagnostics.tsv; echo; cat $(DEMO)/loci/hormonal.loci.tsv
 	@echo; echo "demo: outputs in $(DEMO)/, open $(DEMO)/report.html in a browser"
 
 # The Snakemake workflow on testdata/ (workflows/config.yaml) with 2 cores into $(WORKFLOW_DEMO)/,

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import XCTest
 
 /// Runs the built `gwasflow` executable, as a user would, and captures what it prints.
@@ -25,8 +26,14 @@ struct GWASFlowProcess {
     }
 
     /// Runs `gwasflow arguments…` in `directory` and waits for it.
-    static func run(_ arguments: [String], in directory: URL) throws -> Result {
-        try run(program: try executable, arguments, in: directory)
+    ///
+    /// The executable gets the OpenBLAS kernel this test process loaded (`OPENBLAS_CORETYPE`), so
+    /// what a test recomputes in-process compares bit for bit with what the binary wrote; with
+    /// `ownBLASKernel` the variable is removed and the binary picks its kernel as for a user.
+    static func run(_ arguments: [String], in directory: URL, ownBLASKernel: Bool = false) throws -> Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = ownBLASKernel ? nil : BLASCoreType.loaded
+        return try run(program: try executable, arguments, in: directory, environment: environment)
     }
 
     /// Runs a reference tool (`gemma`, `plink2`, … from /usr/bin) in `directory` and waits for it.
@@ -35,9 +42,11 @@ struct GWASFlowProcess {
     }
 
     /// Runs `program arguments…` in `directory` and waits for it.
-    static func run(program: URL, _ arguments: [String], in directory: URL) throws -> Result {
+    static func run(program: URL, _ arguments: [String], in directory: URL,
+                    environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = program
+        if let environment { process.environment = environment }
         process.arguments = arguments
         process.currentDirectoryURL = directory
         // Files rather than pipes: nothing can block on a full pipe, and no reader threads are needed.

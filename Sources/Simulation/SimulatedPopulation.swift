@@ -92,7 +92,7 @@ public struct SimulatedPopulation: Sendable {
                 if s.fst > 0 { pk = g.beta(p * (1 - s.fst) / s.fst, (1 - p) * (1 - s.fst) / s.fst) }
                 pk = min(max(pk, 1e-6), 1 - 1e-6)
                 frequencies[k] = pk
-                if s.ldDecay > 0 { thresholds[k] = normalQuantile(pk) }
+                if s.ldDecay > 0 { thresholds[k] = Distributions.normalQuantile(pk) }
             }
             // Founder haplotypes.
             if s.ldDecay > 0 {

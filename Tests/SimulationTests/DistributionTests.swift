@@ -6,12 +6,12 @@ import XCTest
 /// The random variates and the normal quantile the simulator is built on.
 final class DistributionTests: XCTestCase {
     func testNormalQuantileMatchesKnownValuesAndInvertsPhi() {
-        XCTAssertEqual(normalQuantile(0.5), 0, accuracy: 1e-15)
-        XCTAssertEqual(normalQuantile(0.975), 1.959963984540054, accuracy: 1e-13)
-        XCTAssertEqual(normalQuantile(1e-6), -4.753424308822899, accuracy: 1e-11)
-        XCTAssertEqual(normalQuantile(0.01), -2.326347874040841, accuracy: 1e-13)
+        XCTAssertEqual(Distributions.normalQuantile(0.5), 0, accuracy: 1e-15)
+        XCTAssertEqual(Distributions.normalQuantile(0.975), 1.959963984540054, accuracy: 1e-13)
+        XCTAssertEqual(Distributions.normalQuantile(1e-6), -4.753424308822899, accuracy: 1e-11)
+        XCTAssertEqual(Distributions.normalQuantile(0.01), -2.326347874040841, accuracy: 1e-13)
         for p in [1e-12, 1e-4, 0.02, 0.3, 0.77, 0.98, 1 - 1e-9] {
-            let x = normalQuantile(p)
+            let x = Distributions.normalQuantile(p)
             XCTAssertEqual(0.5 * erfc(-x / 2.0.squareRoot()), p, accuracy: p * 1e-10)
         }
     }

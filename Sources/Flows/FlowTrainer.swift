@@ -67,8 +67,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         rows.reserveCapacity(bs)
 
         var summaries: [EpochSummary] = []
-        var best: (epoch: Int, nll: Double, values: [[Scalar]])?
-        var sinceBest = 0
+        var checkpoint = BestCheckpoint(parameters: all)
         var stoppedEarly = false
         var step = 0
         let clock = ContinuousClock()
@@ -107,25 +106,16 @@ public final class FlowTrainer<Scalar: FlowScalar> {
             if let validation {
                 let nll = flow.meanNegativeLogLikelihood(validation)
                 summary.validationNLL = nll
-                if nll.isFinite && nll < (best?.nll ?? .infinity) {
-                    best = (epoch, nll, all.map(\.value))
-                    sinceBest = 0
-                } else {
-                    sinceBest += 1
-                }
+                checkpoint.observe(epoch: epoch, validationNLL: nll)
             }
             summaries.append(summary)
             onEpoch(summary)
-            if let patience = settings.patience, validation != nil, sinceBest >= patience {
+            if validation != nil, checkpoint.patienceExhausted(settings.patience) {
                 stoppedEarly = true
                 break
             }
         }
-        if let best {
-            for (q, v) in zip(all, best.values) { q.value = v }
-        }
-        return TrainingResult(epochs: summaries, bestEpoch: best?.epoch, bestValidationNLL: best?.nll,
-                              stoppedEarly: stoppedEarly)
+        return checkpoint.finish(epochs: summaries, stoppedEarly: stoppedEarly)
     }
 
     /// Forward, objective, backward and clipping for one batch; returns the loss, or a

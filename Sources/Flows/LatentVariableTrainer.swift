@@ -44,8 +44,8 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         var batches = SeededGenerator(seed: settings.seed)
         var noise = batches.split()
         var summaries: [EpochSummary] = []
-        var best: (epoch: Int, nll: Double, values: [[Model.Scalar]])?
-        var sinceBest = 0, stoppedEarly = false, step = 0
+        var checkpoint = BestCheckpoint(parameters: all)
+        var stoppedEarly = false, step = 0
         let clock = ContinuousClock()
 
         for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
@@ -79,25 +79,16 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
                 let nll = model.importanceSampledLikelihood(validation, samples: validationSamples,
                                                             generator: &draws).negativeLogLikelihood.mean
                 summary.validationNLL = nll
-                if nll.isFinite && nll < (best?.nll ?? .infinity) {
-                    best = (epoch, nll, all.map(\.value))
-                    sinceBest = 0
-                } else {
-                    sinceBest += 1
-                }
+                checkpoint.observe(epoch: epoch, validationNLL: nll)
             }
             summaries.append(summary)
             onEpoch(summary)
-            if let patience = settings.patience, validation != nil, sinceBest >= patience {
+            if validation != nil, checkpoint.patienceExhausted(settings.patience) {
                 stoppedEarly = true
                 break
             }
         }
-        if let best {
-            for (q, v) in zip(all, best.values) { q.value = v }
-        }
-        return TrainingResult(epochs: summaries, bestEpoch: best?.epoch, bestValidationNLL: best?.nll,
-                              stoppedEarly: stoppedEarly)
+        return checkpoint.finish(epochs: summaries, stoppedEarly: stoppedEarly)
     }
 
     /// Clips the global gradient norm to `settings.gradientClipNorm`; false when it is not finite.

@@ -63,6 +63,18 @@ for seed in "${seeds[@]}"; do
     END { printf "%.4f\t%.4f", i / n, h / n }' "$d/sim.truth.variance.tsv")
   row=$(awk -F'\t' 'NR > 1 { m[$1] = $2 "\t" $5 "\t" $6; l[$1] = $3 }
     END { print m["single"] "\t" m["baseline"] "\t" m["alternating"] "\t" l["single"] "\t" l["baseline"] "\t" l["alternating"] }' "$d/cmp.compare.tsv")
+  # An independent recount of true and false loci from each arm's loci table and the truth file (a causal SNP
+  # is found when a locus index SNP on its chromosome lies within 250 kb; a locus is false when no causal SNP
+  # does); it must agree with compare's own counts.
+  for arm in single baseline alternating; do
+    mine=$(awk -F'\t' 'NR == FNR { if (FNR > 1) { n++; c[n] = $1; p[n] = $3 } next }
+      FNR > 1 { m++; lc[m] = $3; lp[m] = $4 }
+      END { for (k = 1; k <= n; k++) for (j = 1; j <= m; j++) if (lc[j] == c[k] && (lp[j] - p[k]) ^ 2 <= 250000 ^ 2) { t++; break }
+            for (j = 1; j <= m; j++) { near = 0; for (k = 1; k <= n; k++) if (lc[j] == c[k] && (lp[j] - p[k]) ^ 2 <= 250000 ^ 2) near = 1; f += !near }
+            printf "%d\t%d", t, f }' "$d/sim.truth.tsv" "$d/cmp.$arm.loci.tsv")
+    theirs=$(awk -F'\t' -v a="$arm" '$1 == a { printf "%s\t%s", $5, $6 }' "$d/cmp.compare.tsv")
+    [ "$mine" = "$theirs" ] || { echo "power.sh: seed $seed $arm: compare counts true/false $theirs, the recount $mine" >&2; exit 1; }
+  done
   printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$seed" "$causal" "$row" "$lambda_hat" "$lambda_true" "$seconds" "$cpu" >> power.tsv
   tail -n 1 power.tsv
 done

@@ -8,7 +8,8 @@
 # with the defaults (Baseline 250 epochs; Alternating 100 + 4 x 25 epochs; 16 couplings; loci p1 = 0.05 /
 # tested SNPs, r2 0.1, 250 kb; a locus is true when a causal SNP lies within 250 kb of its index SNP).
 # Prints one row per seed (loci, true loci, false loci per arm; lambda_GC; the Alternating flow's final
-# lambda against the simulation's truth, see below; wall and CPU seconds of the seed) and mean +- sd over the seeds; writes them to
+# lambda against the simulation's truth, see below; wall and CPU seconds of the seed; the checkpoint
+# Alternating kept) and mean +- sd over the seeds; writes them to
 # $WORK/power.tsv and $WORK/power.summary.tsv. Each step's files and logs stay under $WORK/seedS/.
 # Settings (environment; defaults chosen before the seeds 1-5 were run, on pilot seed 101):
 #   N=1500 individuals, M=10000 SNPs on CHROMOSOMES=5, TRAITS=4 (the simulator's hormonal maps: TSH
@@ -35,7 +36,7 @@ echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 10485
 echo "# $("$BIN" --version); $(date -u +%FT%TZ); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# compare defaults${COMPARE_ARGS:+ plus $COMPARE_ARGS}; simulate --n $N --snps $M --chromosomes $CHROMOSOMES --traits $TRAITS --causal-per-trait $CAUSAL --shared-causal $SHARED --causal-variance $CAUSAL_VAR --polygenic $POLYGENIC --related-fraction $RELATED; seeds ${seeds[*]}"
 
-header="seed\tcausal\tsingle_loci\tsingle_true\tsingle_false\tbaseline_loci\tbaseline_true\tbaseline_false\talternating_loci\talternating_true\talternating_false\tsingle_lgc\tbaseline_lgc\talternating_lgc\tlambda_hat\tlambda_iid\tlambda_h2\tseconds\tcpu_seconds"
+header="seed\tcausal\tsingle_loci\tsingle_true\tsingle_false\tbaseline_loci\tbaseline_true\tbaseline_false\talternating_loci\talternating_true\talternating_false\tsingle_lgc\tbaseline_lgc\talternating_lgc\tlambda_hat\tlambda_iid\tlambda_h2\tseconds\tcpu_seconds\talternating_kept"
 printf "$header\n" > power.tsv
 for seed in "${seeds[@]}"; do
   d=seed$seed
@@ -63,24 +64,21 @@ for seed in "${seeds[@]}"; do
     END { printf "%.4f\t%.4f", i / n, h / n }' "$d/sim.truth.variance.tsv")
   row=$(awk -F'\t' 'NR > 1 { m[$1] = $2 "\t" $5 "\t" $6; l[$1] = $3 }
     END { print m["single"] "\t" m["baseline"] "\t" m["alternating"] "\t" l["single"] "\t" l["baseline"] "\t" l["alternating"] }' "$d/cmp.compare.tsv")
-  # An independent recount of true and false loci from each arm's loci table and the truth file (a causal SNP
-  # is found when a locus index SNP on its chromosome lies within 250 kb; a locus is false when no causal SNP
-  # does); it must agree with compare's own counts.
+  # An independent recount of true and false loci from each arm's loci table and the truth file
+  # (power_count.awk); it must agree with compare's own counts.
   for arm in single baseline alternating; do
-    mine=$(awk -F'\t' 'NR == FNR { if (FNR > 1) { n++; c[n] = $1; p[n] = $3 } next }
-      FNR > 1 { m++; lc[m] = $3; lp[m] = $4 }
-      END { for (k = 1; k <= n; k++) for (j = 1; j <= m; j++) if (lc[j] == c[k] && (lp[j] - p[k]) ^ 2 <= 250000 ^ 2) { t++; break }
-            for (j = 1; j <= m; j++) { near = 0; for (k = 1; k <= n; k++) if (lc[j] == c[k] && (lp[j] - p[k]) ^ 2 <= 250000 ^ 2) near = 1; f += !near }
-            printf "%d\t%d", t, f }' "$d/sim.truth.tsv" "$d/cmp.$arm.loci.tsv")
+    mine=$(awk -F'\t' -f "$root/benchmarks/power_count.awk" "$d/sim.truth.tsv" "$d/cmp.$arm.loci.tsv")
     theirs=$(awk -F'\t' -v a="$arm" '$1 == a { printf "%s\t%s", $5, $6 }' "$d/cmp.compare.tsv")
     [ "$mine" = "$theirs" ] || { echo "power.sh: seed $seed $arm: compare counts true/false $theirs, the recount $mine" >&2; exit 1; }
   done
-  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$seed" "$causal" "$row" "$lambda_hat" "$lambda_true" "$seconds" "$cpu" >> power.tsv
+  # The checkpoint Alternating kept (best i.i.d. validation NLL over its stages: stage0 or flow1-4).
+  kept=$(sed -n 's/^selected checkpoint: //p' "$d/cmp.log" | tail -n 1)
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$seed" "$causal" "$row" "$lambda_hat" "$lambda_true" "$seconds" "$cpu" "$kept" >> power.tsv
   tail -n 1 power.tsv
 done
 
-# Mean and sd (n - 1) of every numeric column over the seeds.
-awk -F'\t' 'NR == 1 { for (k = 2; k <= NF; k++) name[k] = $k; cols = NF; next }
+# Mean and sd (n - 1) of every numeric column over the seeds (all but the first and the last).
+awk -F'\t' 'NR == 1 { for (k = 2; k < NF; k++) name[k] = $k; cols = NF - 1; next }
   { n++; for (k = 2; k <= cols; k++) { s[k] += $k; q[k] += $k * $k } }
   END { print "column\tmean\tsd\tseeds"
         for (k = 2; k <= cols; k++) { m = s[k] / n; v = n > 1 ? (q[k] - n * m * m) / (n - 1) : 0

@@ -163,22 +163,31 @@ public func associate(dataset data: PlinkDataset, traits: Matrix<Double>, names:
     let rotation = try GenotypeRotation(bed: data.bed, individuals: analysed, eigenvectors: u, covariates: w.selectingRows(analysed),
                                         filter: settings.filter, precision: settings.precision)
     context.setting("rotation precision", settings.precision.rawValue)
-    var writers = tests.map { AssociationTable(traits: $0.test.isUnivariate ? 1 : $0.test.traitCount) }
+    let traitCounts = tests.map { $0.test.isUnivariate ? 1 : $0.test.traitCount }
+    var writers = traitCounts.map { AssociationTable(traits: $0) }
     var logPs = [[Double]](repeating: [], count: tests.count)
     var tested: [Int] = []
     context.step("score tests", total: snps.count, unit: "SNPs") { progress in
         var examined = 0
-        rotation.scan(snps: snps, progress: { done in progress.advance(by: done - examined); examined = done }) { kept, block in
-            tested += kept.map(\.index)
+        // Each chunk is tested and its rows formatted on the rotation's workers, then joined in order.
+        rotation.scan(snps: snps, progress: { done in progress.advance(by: done - examined); examined = done }, analyse: { kept, rotated in
+            var parts: [(rows: AssociationTable, logP: [Double])] = []
             for (t, entry) in tests.enumerated() {
-                var scratch = block
-                let results = entry.test.test(&scratch)
-                for (snp, result) in zip(kept, results) {
-                    writers[t].append(variant: data.bim[snp.index], snp: snp, result: result)
-                    logPs[t].append(result.logP)
-                }
+                // A test squares its block in place: every test but the last gets a copy.
+                var copy = t == tests.count - 1 ? Matrix(rows: 0, columns: 0) : rotated
+                let results = t == tests.count - 1 ? entry.test.test(&rotated) : entry.test.test(&copy)
+                var rows = AssociationTable(traits: traitCounts[t], header: false)
+                for (snp, result) in zip(kept, results) { rows.append(variant: data.bim[snp.index], snp: snp, result: result) }
+                parts.append((rows, results.map(\.logP)))
             }
-        }
+            return (kept.map(\.index), parts)
+        }, collect: { snps, parts in
+            tested += snps
+            for (t, part) in parts.enumerated() {
+                writers[t].append(rowsOf: part.rows)
+                logPs[t] += part.logP
+            }
+        })
     }
     context.figure("SNPs tested", tested.count)
     var tables: [AssocTable] = []

@@ -152,6 +152,12 @@ final class GRMFileTests: XCTestCase {
                 XCTAssertEqual(got.bitPattern, Double(token)?.bitPattern, "\(token), threads \(threads)")
             }
         }
+        // Leading blank lines, surrounding blanks, no final newline; and gzip.
+        for name in ["loose.txt", "loose.txt.gz"] {
+            try AtomicFile.write("\n \r\n\t1 -2e0 \r\n\n3\t4.", to: folder + "/" + name)
+            let loose = try GEMMAMatrixText.readSquare(path: folder + "/" + name, threads: 2)
+            XCTAssertEqual(loose.storage, [1, 3, -2, 4], name)
+        }
         // An error far into the file names its line, whichever piece it falls in.
         let lineCount = body.utf8.filter { $0 == UInt8(ascii: "\n") }.count
         try AtomicFile.write(body + "1 2\n", to: folder + "/ragged.txt")

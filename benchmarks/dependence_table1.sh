@@ -32,9 +32,18 @@ start=$(date +%s)
 "$bin" table1 "$seeds" "$epochs" "$n" "$relatedness" "$maps" | tee "$out/table1.tsv"
 echo "wall: $(( $(date +%s) - start )) s" | tee -a "$out/machine.txt"
 # Mean and SD over seeds of the test NLL (and of lambda-hat) per map and schedule.
+{ printf "map\tschedule\tseeds\ttest_nll_mean\ttest_nll_sd\ttrue_nll_mean\tlambda_hat_mean\n"
 awk -F'\t' 'NR > 1 { k = $1 "\t" $2; n[k]++; s[k] += $5; q[k] += $5 * $5; t[k] += $6
     if ($4 != "NA") { l[k] += $4; m[k]++ } }
-  END { print "map\tschedule\tseeds\ttest_nll_mean\ttest_nll_sd\ttrue_nll_mean\tlambda_hat_mean"
-        for (k in n) { a = s[k] / n[k]; v = n[k] > 1 ? (q[k] - n[k] * a * a) / (n[k] - 1) : 0
+  END { for (k in n) { a = s[k] / n[k]; v = n[k] > 1 ? (q[k] - n[k] * a * a) / (n[k] - 1) : 0
           printf "%s\t%d\t%.3f\t%.3f\t%.3f\t%s\n", k, n[k], a, sqrt(v > 0 ? v : 0), t[k] / n[k],
-                 m[k] ? sprintf("%.3f", l[k] / m[k]) : "NA" } }' "$out/table1.tsv" | sort | tee "$out/summary.tsv"
+                 m[k] ? sprintf("%.3f", l[k] / m[k]) : "NA" } }' "$out/table1.tsv" | sort; } | tee "$out/summary.tsv"
+# Paired by seed (same G, data and initial weights): test NLL minus baseline's, mean and SD over
+# seeds, and the number of seeds where the schedule beat baseline.
+{ printf "map\tschedule\tseeds\tminus_baseline_mean\tminus_baseline_sd\twins\n"
+awk -F'\t' 'NR > 1 { v[$1 "\t" $3 "\t" $2] = $5; if ($2 != "baseline") pair[$1 "\t" $2 "\t" $3] = 1 }
+  END { for (p in pair) { split(p, f, "\t"); d = v[f[1] "\t" f[3] "\t" f[2]] - v[f[1] "\t" f[3] "\tbaseline"]
+          k = f[1] "\t" f[2]; n[k]++; s[k] += d; q[k] += d * d; w[k] += d < 0 }
+        for (k in n) { a = s[k] / n[k]; x = n[k] > 1 ? (q[k] - n[k] * a * a) / (n[k] - 1) : 0
+          printf "%s\t%d\t%+.3f\t%.3f\t%d/%d\n", k, n[k], a, sqrt(x > 0 ? x : 0), w[k], n[k] } }' "$out/table1.tsv" | sort
+} | tee "$out/paired.tsv"

@@ -6,11 +6,12 @@
 //   beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED   one fit's learning curve, test ELBO and IS NLL at growing S
 //   beyond-bench dependent [seeds] [epochs]  LGF and marginalizing flows trained i.i.d. vs dependency-corrected
 //                                            on the paper's 2-D maps with related training rows
-//   beyond-bench table1 [seeds] [epochs] [n] [paper|families] [maps]
+//   beyond-bench table1 [seeds] [epochs] [n] [paper|families] [maps] [schedules] [rounds]
 //                                            the paper's Table 1 (fixed covariance, λ = 0.5): baseline vs grid
 //                                            vs alternating, test NLL per map and seed (benchmarks/dependence_table1.sh)
 //
 // Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, seconds).
+import Dependence
 import Flows
 import Foundation
 import Numerics
@@ -157,7 +158,10 @@ case "table1":
     let maps = arguments.count > 6 ? arguments[6].split(separator: ",").map { SyntheticMap(rawValue: String($0))! } : SyntheticMap.allCases
     try table1(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,
                n: arguments.count > 4 ? Int(arguments[4])! : 1000,
-               relatedness: arguments.count > 5 ? Table1Relatedness(rawValue: arguments[5])! : .paper, maps: maps)
+               relatedness: arguments.count > 5 ? Table1Relatedness(rawValue: arguments[5])! : .paper, maps: maps,
+               schedules: arguments.count > 7 ? arguments[7].split(separator: ",").map { ScheduleKind(rawValue: String($0))! }
+                   : [.baseline, .grid, .alternating],
+               rounds: arguments.count > 8 ? Int(arguments[8])! : 4)
 default:
     FileHandle.standardError.write("usage: beyond-bench iid|dependent|table1 [seeds] [epochs] ...\n".data(using: .utf8)!)
     exit(2)

@@ -7,8 +7,9 @@ import Numerics
 /// `settings.seed`, cuts it into batches of `batchSize` (a last batch of fewer than 2 rows is
 /// dropped for that epoch), and for each batch computes `L_B` (see `LatentObjective`), its
 /// gradient by `backward`, optionally clips the global gradient norm, and takes one optimizer
-/// step with coupled weight decay on the flow's parameters and a step-wise exponential
-/// learning-rate decay. A step with a non-finite loss or gradient is skipped and counted.
+/// step with coupled weight decay on the flow's parameters, a linear learning-rate warm-up over
+/// the first `warmupSteps` steps and a step-wise exponential learning-rate decay. A step with a
+/// non-finite loss or gradient is skipped and counted.
 ///
 /// With a validation matrix, the i.i.d. validation NLL is computed after each epoch; the
 /// parameters of the best epoch are restored at the end (and early stopping, if set, watches the
@@ -82,7 +83,8 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 rows.removeAll(keepingCapacity: true)
                 rows.append(contentsOf: order[start..<(start + b)])
                 start += b
-                let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+                var lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+                if step < settings.warmupSteps { lr *= Double(step + 1) / Double(settings.warmupSteps) }
                 step += 1
                 let loss: Double
                 if b == bs {

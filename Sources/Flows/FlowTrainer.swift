@@ -55,6 +55,12 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         let batchesPerEpoch = n / bs + (tailRows >= 2 ? 1 : 0)
         let totalSteps = max(1, batchesPerEpoch * settings.epochs)
         let decayInterval = max(1, totalSteps / max(1, settings.decays))
+        // The rate of 0-based step `t`: warm-up, then step-wise decay.
+        let settings = settings
+        func rate(_ t: Int) -> Double {
+            let warmup = t < settings.warmupSteps ? Double(t + 1) / Double(settings.warmupSteps) : 1
+            return warmup * settings.learningRate * Foundation.pow(settings.decayRate, Double(t / decayInterval))
+        }
 
         let flowParameters = flow.parameters
         let all = flowParameters + objective.parameters
@@ -83,8 +89,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 rows.removeAll(keepingCapacity: true)
                 rows.append(contentsOf: order[start..<(start + b)])
                 start += b
-                var lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
-                if step < settings.warmupSteps { lr *= Double(step + 1) / Double(settings.warmupSteps) }
+                let lr = rate(step)
                 step += 1
                 let loss: Double
                 if b == bs {
@@ -101,7 +106,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 }
             }
             let seconds = (clock.now - started).seconds, cpuSeconds = processCPUSeconds() - startedCPU
-            let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+            let lr = rate(step)
             var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
                                        validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds,
                                        cpuSeconds: cpuSeconds)

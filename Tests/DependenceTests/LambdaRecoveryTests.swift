@@ -137,4 +137,46 @@ final class AlternatingStabilityTests: XCTestCase {
             XCTAssertLessThan(r.objective, records[k - 1].objective + 0.05, "\(r.stage): \(records.map { ($0.stage, $0.objective) })")
         }
     }
+
+    /// With a held-out spectrum, alternating keeps the flow stage with the lowest NLL of the
+    /// validation individuals given the training individuals, each under its own λ (the i.i.d.
+    /// validation NLL cannot see λ, and kept stage 0, trained at the arbitrary initial λ).
+    func testAlternatingSelectsByHeldOutNLL() throws {
+        let n = 400, g = TestData.pedigreeRelationship(count: n, children: 3)
+        var generator = SeededGenerator(seed: 501)
+        let u = try TestData.matrixNormal(covariance: TestData.relatednessCovariance(g, lambda: 0.5), columns: 4, generator: &generator)
+        let x = LambdaRecoveryTests.map(u)
+        let order = generator.permutation(n)
+        let validationRows = order.prefix(60).sorted(), trainingRows = order.dropFirst(60).sorted()
+        let training = try RelatednessSpectrum(grm: g.selectingRows(trainingRows).selectingColumns(trainingRows))
+        let both = trainingRows + validationRows
+        let heldOut = try RelatednessSpectrum(grm: g.selectingRows(both).selectingColumns(both)).rescaled(to: training.scale)
+        var settings = ScheduleSettings()
+        settings.architecture = FlowArchitecture(dimension: 4, layers: 4, hidden: [32, 32])
+        settings.training.batchSize = 64
+        settings.initialEpochs = 20
+        settings.roundEpochs = 10
+        settings.rounds = 3
+        let result = ScheduleRunner(settings: settings).run(data: x.selectingRows(trainingRows), validation: x.selectingRows(validationRows),
+                                                            structure: .relatedness(training), heldOut: heldOut)
+        let flows = result.records.filter { $0.epochs > 0 }
+        XCTAssertEqual(flows.map(\.stage), ["stage0", "flow1", "flow2", "flow3"])
+        let best = flows.min { $0.heldOutNLL! < $1.heldOutNLL! }!
+        XCTAssertEqual(result.selectedStage, best.stage, "\(flows.map { ($0.stage, $0.heldOutNLL!, $0.validationNLL!) })")
+        XCTAssertEqual(result.lambda, best.lambda)
+        // The kept flow is restored: the held-out NLL recomputed from it is the record's.
+        let model = RelatednessCovariance(spectrum: heldOut, lambda: best.lambda!)
+        let (vT, logT) = result.flow.forwardInBatches(x.selectingRows(trainingRows))
+        let (vV, logV) = result.flow.forwardInBatches(x.selectingRows(validationRows))
+        var all = Matrix<Double>(rows: n, columns: 4)
+        for j in 0..<4 {
+            for i in 0..<trainingRows.count { all[i, j] = Double(vT[i, j]) }
+            for i in 0..<validationRows.count { all[trainingRows.count + i, j] = Double(vV[i, j]) }
+        }
+        let objectiveAll = model.exactObjective(latent: all, logJacobian: (logT + logV).map(Double.init))
+        let objectiveT = RelatednessCovariance(spectrum: training, lambda: best.lambda!)
+            .exactObjective(latent: Matrix<Double>(vT), logJacobian: logT.map(Double.init))
+        let heldOutNLL = (Double(n) * objectiveAll - Double(trainingRows.count) * objectiveT) / Double(validationRows.count)
+        XCTAssertEqual(heldOutNLL, best.heldOutNLL!, accuracy: 1e-6)
+    }
 }

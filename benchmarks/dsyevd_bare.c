@@ -1,11 +1,14 @@
 /* A bare LAPACK dsyevd call on a GEMMA text matrix: the floor for `gwasflow eigen`.
  * Reads the n x n matrix (not timed), then times LAPACKE_dsyevd('V', 'U') alone and prints
- * "dsyevd n=<n> seconds=<s>". Build: cc -O2 dsyevd_bare.c -o dsyevd_bare -llapacke -lopenblas
- * Threads: OPENBLAS_NUM_THREADS. */
+ * "dsyevd n=<n> seconds=<s> kernel=<OpenBLAS core>". Build: cc -O2 dsyevd_bare.c -o dsyevd_bare -llapacke -lopenblas
+ * Threads: OPENBLAS_NUM_THREADS; kernel: OPENBLAS_CORETYPE (set it to the kernel gwasflow's log names,
+ * since gwasflow restarts itself with a better one where OpenBLAS falls back to Prescott). */
 #include <lapacke.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+char *openblas_get_corename(void);
 
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: %s MATRIX.txt\n", argv[0]); return 2; }
@@ -30,8 +33,8 @@ int main(int argc, char **argv) {
     lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', n, a, n, w);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (info != 0) { fprintf(stderr, "dsyevd info %d\n", (int)info); return 1; }
-    printf("dsyevd n=%d seconds=%.3f (smallest %.6g, largest %.6g)\n", n,
-           (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec), w[0], w[n - 1]);
+    printf("dsyevd n=%d seconds=%.3f kernel=%s (smallest %.6g, largest %.6g)\n", n,
+           (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec), openblas_get_corename(), w[0], w[n - 1]);
     free(a); free(w);
     return 0;
 }

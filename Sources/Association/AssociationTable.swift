@@ -17,8 +17,11 @@ public struct AssociationTable {
     public private(set) var bytes: [UInt8] = []
     private var buffer = [CChar](repeating: 0, count: 64)
 
-    public init(traits: Int) {
+    /// An empty table for `traits` traits, starting with the header line unless `header` is false
+    /// (rows formatted apart, e.g. on several threads, and joined with `append(rowsOf:)`).
+    public init(traits: Int, header: Bool = true) {
         self.traits = traits
+        guard header else { return }
         var names = ["chr", "rs", "ps", "n_miss", "allele1", "allele0", "af"]
         if traits == 1 {
             names += ["beta", "se"]
@@ -33,7 +36,7 @@ public struct AssociationTable {
     /// Appends one SNP's row.
     public mutating func append(variant: BimRecord, snp: TestedSNP, result: ScoreResult) {
         for text in [variant.chromosome, variant.id, String(variant.position), String(snp.missing), variant.allele1, variant.allele2] {
-            bytes.append(contentsOf: Array(text.utf8))
+            bytes.append(contentsOf: text.utf8)
             bytes.append(9)
         }
         format("%.3f", snp.alleleFrequency)
@@ -47,6 +50,12 @@ public struct AssociationTable {
         }
         appendPValue(logP: result.logP)
         bytes.append(10)
+    }
+
+    /// Appends the rows of a table made with `header: false`.
+    public mutating func append(rowsOf other: AssociationTable) {
+        precondition(other.traits == traits, "tables for \(other.traits) and \(traits) traits")
+        bytes.append(contentsOf: other.bytes)
     }
 
     private mutating func format(_ pattern: String, _ value: Double) {

@@ -82,6 +82,23 @@ public struct RelatednessSpectrum {
         clampedCount = k - kept.count
     }
 
+    /// The same G divided by `scale` instead of its own mean diagonal: the spectrum over training
+    /// and validation individuals rescaled like the training individuals' own, so that C over the
+    /// training rows is exactly a block of C over both (the held-out likelihood needs that).
+    public func rescaled(to scale: Double) -> RelatednessSpectrum {
+        precondition(scale > 0, "rescaled: scale \(scale) must be positive")
+        return RelatednessSpectrum(count: count, values: values.map { $0 * self.scale / scale }, vectors: vectors, scale: scale,
+                                   clampedCount: clampedCount)
+    }
+
+    private init(count: Int, values: [Double], vectors: Matrix<Double>, scale: Double, clampedCount: Int) {
+        self.count = count
+        self.values = values
+        self.vectors = vectors
+        self.scale = scale
+        self.clampedCount = clampedCount
+    }
+
     /// `R = Qᵀ U` (r × p).
     public func project(_ u: Matrix<Double>) -> Matrix<Double> {
         precondition(u.rows == count, "project: \(u.rows) rows, spectrum has \(count)")

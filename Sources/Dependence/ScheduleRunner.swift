@@ -24,6 +24,9 @@ public struct StageRecord: Codable, Equatable, Sendable {
     public var objective: Double
     /// i.i.d. validation NLL after the stage (nil without validation rows).
     public var validationNLL: Double?
+    /// The validation rows' NLL conditional on the training rows under the stage's C,
+    /// `−log p(X_V | X_T)/n_V` (relatedness stages given a held-out spectrum; nil otherwise).
+    public var heldOutNLL: Double?
     /// Flow epochs the stage ran (0 for a λ stage).
     public var epochs: Int
     /// Wall-clock seconds of the stage.
@@ -62,9 +65,18 @@ public struct ScheduleRunner {
         self.settings = settings
     }
 
-    /// Trains on `data` (n × p training rows) under `structure`, selecting on `validation` (i.i.d. NLL).
-    public func run(data: Matrix<Float>, validation: Matrix<Float>?, structure: DependenceStructure) -> ScheduleResult {
-        var state = RunState(runner: self, data: data, validation: validation)
+    /// Trains on `data` (n × p training rows) under `structure`, selecting on `validation`.
+    ///
+    /// - Parameter heldOut: G over the training rows followed by the validation rows (rescaled like
+    ///   the training spectrum, `RelatednessSpectrum.rescaled(to:)`), when the validation individuals
+    ///   are related to the training individuals: every relatedness stage then records the held-out
+    ///   NLL `−log p(X_V | X_T)/n_V` under its λ, and `grid` selects on it (`GridSelection.validation`).
+    public func run(data: Matrix<Float>, validation: Matrix<Float>?, structure: DependenceStructure,
+                    heldOut: RelatednessSpectrum? = nil) -> ScheduleResult {
+        if let heldOut {
+            precondition(heldOut.count == data.rows + (validation?.rows ?? 0), "held-out spectrum over \(heldOut.count) rows, \(data.rows) training + \(validation?.rows ?? 0) validation")
+        }
+        var state = RunState(runner: self, data: data, validation: validation, heldOut: heldOut)
         state.runEpochs = settings.kind == .alternating ? settings.initialEpochs + settings.rounds * settings.roundEpochs : settings.epochs
         switch (settings.kind, structure) {
         case (.baseline, _), (_, .independent):
@@ -89,13 +101,13 @@ public struct ScheduleRunner {
     /// Dense A pays off below this many individuals (a complete spectrum; 8n² bytes).
     static let densePrecisionLimit = 4_096
 
-    private func model(_ spectrum: RelatednessSpectrum, lambda: Double) -> any CovarianceModel {
+    fileprivate static func model(_ spectrum: RelatednessSpectrum, lambda: Double) -> any CovarianceModel {
         lambda >= 1 ? IdentityCovariance(count: spectrum.count) : RelatednessCovariance(spectrum: spectrum, lambda: lambda)
     }
 
     /// The model a flow stage trains against: as `model`, with A formed densely when that is cheaper.
     private func trainingModel(_ spectrum: RelatednessSpectrum, lambda: Double) -> any CovarianceModel {
-        let m = model(spectrum, lambda: lambda)
+        let m = Self.model(spectrum, lambda: lambda)
         guard let related = m as? RelatednessCovariance, spectrum.isComplete, spectrum.count <= Self.densePrecisionLimit else { return m }
         return related.cachingPrecision()
     }
@@ -106,7 +118,7 @@ public struct ScheduleRunner {
             state.resetFlow()
             let label = "grid λ=\(lambda)"
             let record = state.trainStage(label, epochs: settings.epochs, model: trainingModel(spectrum, lambda: lambda), lambda: lambda)
-            let score = settings.gridSelection == .likelihood ? record.objective : record.validationNLL ?? record.objective
+            let score = settings.gridSelection == .likelihood ? record.objective : record.heldOutNLL ?? record.validationNLL ?? record.objective
             if score < (best?.score ?? .infinity) {
                 best = (score, lambda, state.flow.parameters.map(\.value), label)
             }
@@ -125,12 +137,15 @@ public struct ScheduleRunner {
             let (u, logDet) = state.latent()
             let fit = LambdaStage.fit(spectrum: spectrum, latent: u, step: settings.lambdaStep, start: lambda)
             lambda = fit.lambda
+            // −log p(X)/n from l(λ) at the fit (no second pass over Q): −Σ log|J|/n + (p/2) log 2π − l(λ)/n.
+            let n = Double(u.rows)
+            let objective = -logDet.reduce(0, +) / n + 0.5 * Double(u.columns) * log(2 * Double.pi) - fit.logLikelihood / n
             // Recompute A and log det C for the new λ before the flow sees them.
             let current = trainingModel(spectrum, lambda: lambda)
-            state.record(StageRecord(stage: "lambda\(round)", lambda: lambda, rho: nil,
-                                     objective: current.exactObjective(latent: u, logJacobian: logDet),
-                                     validationNLL: state.validationNLL(), epochs: 0,
-                                     seconds: (ContinuousClock.now - started).seconds))
+            state.record(StageRecord(stage: "lambda\(round)", lambda: lambda, rho: nil, objective: objective,
+                                     validationNLL: state.validationNLL(),
+                                     heldOutNLL: state.heldOutNLL(lambda: lambda, training: (u, logDet), objective: objective),
+                                     epochs: 0, seconds: (ContinuousClock.now - started).seconds))
             state.trainStage("flow\(round)", epochs: settings.roundEpochs, model: current, lambda: lambda)
         }
         return state.result(lambda: lambda, rho: nil)
@@ -148,6 +163,8 @@ private struct RunState {
     let runner: ScheduleRunner
     let data: Matrix<Float>
     let validation: Matrix<Float>?
+    /// G over the training rows then the validation rows, for the held-out NLL.
+    let heldOut: RelatednessSpectrum?
     var flow: Flow<Float>
     var records: [StageRecord] = []
     var best: (score: Double, values: [[Float]], stage: String, lambda: Double?)?
@@ -157,10 +174,11 @@ private struct RunState {
     /// Flow epochs run so far.
     var epochsDone = 0
 
-    init(runner: ScheduleRunner, data: Matrix<Float>, validation: Matrix<Float>?) {
+    init(runner: ScheduleRunner, data: Matrix<Float>, validation: Matrix<Float>?, heldOut: RelatednessSpectrum?) {
         self.runner = runner
         self.data = data
         self.validation = validation
+        self.heldOut = heldOut
         flow = Self.freshFlow(runner.settings, dimension: data.columns)
     }
 
@@ -187,6 +205,22 @@ private struct RunState {
 
     func validationNLL() -> Double? {
         validation.map { flow.meanNegativeLogLikelihood($0) }
+    }
+
+    /// `−log p(X_V | X_T)/n_V = (n_all · objective_all − n_T · objective_T)/n_V` under C at `lambda`,
+    /// the training objective and latent rows given (nil without a held-out spectrum or validation).
+    func heldOutNLL(lambda: Double?, training: (u: Matrix<Double>, logDet: [Double]), objective: Double) -> Double? {
+        guard let lambda, let heldOut, let validation, validation.rows > 0 else { return nil }
+        let (v, logV) = flow.forwardInBatches(validation)
+        let nT = training.u.rows, p = training.u.columns, nAll = heldOut.count
+        var u = Matrix<Double>(rows: nAll, columns: p)
+        for j in 0..<p {
+            for i in 0..<nT { u[i, j] = training.u[i, j] }
+            for i in 0..<v.rows { u[nT + i, j] = Double(v[i, j]) }
+        }
+        let all = ScheduleRunner.model(heldOut, lambda: lambda)
+            .exactObjective(latent: u, logJacobian: training.logDet + logV.map(Double.init))
+        return (Double(nAll) * all - Double(nT) * objective) / Double(v.rows)
     }
 
     mutating func record(_ r: StageRecord) {
@@ -233,8 +267,10 @@ private struct RunState {
             let shared = blocks.rho.indices.filter { blocks.sizes[$0] > 1 }
             rho = shared.isEmpty ? nil : shared.reduce(0) { $0 + blocks.rho[$1] } / Double(shared.count)
         }
-        let r = StageRecord(stage: label, lambda: lambda, rho: rho, objective: model.exactObjective(latent: u, logJacobian: logDet),
-                            validationNLL: score, epochs: epochs, seconds: (ContinuousClock.now - started).seconds)
+        let objective = model.exactObjective(latent: u, logJacobian: logDet)
+        let r = StageRecord(stage: label, lambda: lambda, rho: rho, objective: objective, validationNLL: score,
+                            heldOutNLL: heldOutNLL(lambda: lambda, training: (u, logDet), objective: objective),
+                            epochs: epochs, seconds: (ContinuousClock.now - started).seconds)
         record(r)
         if let score, score < (best?.score ?? .infinity) {
             best = (score, flow.parameters.map(\.value), label, lambda)

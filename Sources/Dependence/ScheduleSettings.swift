@@ -4,7 +4,7 @@ import Flows
 public enum ScheduleKind: String, CaseIterable, Codable, Sendable {
     /// C = I for `baselineEpochs` epochs.
     case baseline
-    /// One flow per λ of `grid`, λ fixed; the best by validation NLL wins.
+    /// One flow per λ of `grid`, λ fixed; the best by validation NLL (`GridSelection`) wins.
     case grid
     /// Stage 0 at `initialLambda`, then `rounds` × (λ stage, flow stage).
     case alternating
@@ -50,7 +50,10 @@ extension LambdaStep: Codable {}
 
 /// What `grid` compares across its flows.
 public enum GridSelection: String, CaseIterable, Codable, Sendable {
-    /// The i.i.d. NLL of the validation rows (method.md §4; the training objective without them).
+    /// The validation NLL (method.md §4). When the validation individuals are related to the
+    /// training individuals (a `heldOut` spectrum is given), their NLL conditional on the training
+    /// individuals under each flow's own λ, `−log p(X_V | X_T)/n_V`; otherwise the i.i.d. NLL of the
+    /// validation rows, which cannot see λ (it is flat for every λ at or above the truth).
     case validation
     /// The exact full-data objective −log p(X)/n of the training rows under each flow's own λ:
     /// a profile likelihood over the grid.

@@ -37,10 +37,14 @@ public func eigen(grm grmPath: String?, bfile: String?, settings: GRMSettings, o
         }
     }
     context.figure("individuals", matrix.rows)
-    let e = try context.step("eigendecomposition") { try GRMEigen.decompose(matrix) }
+    // Handed over, not copied: the decomposition centres it in place and overwrites it with U.
+    var input: Matrix<Double>? = consume matrix
+    let e = try context.step("eigendecomposition") { try GRMEigen.decompose(input.take()!) }
     if e.zeroedCount > 0 { context.figure("eigenvalues set to 0 (below 1e-10)", e.zeroedCount) }
     try context.step("write") {
-        for file in GEMMAEigenFiles.files(e) { try context.write(file.bytes, to: out + file.suffix) }
+        for file in GEMMAEigenFiles.matrices(e) {
+            try context.write(to: out + file.suffix) { try GEMMAMatrixText.write(file.matrix, to: $0) }
+        }
     }
     return e
 }

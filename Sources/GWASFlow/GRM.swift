@@ -182,13 +182,17 @@ private func partNumber(_ prefix: String) -> Int? {
 /// Writes a GRM as `PREFIX.cXX.txt`/`.sXX.txt` (GEMMA) or the three GCTA files; returns the paths.
 func writeGRM(_ grm: GRM, kind: GRMKind, ids: [(fid: String, iid: String)], format: GRMFileFormat,
               out: String, context: RunContext) throws -> [String] {
-    let files: [(suffix: String, bytes: [UInt8])]
     switch format {
-    case .gemma: files = [(".\(kind.gemmaInfix).txt", GEMMAMatrixText.bytes(grm.matrix))]
-    case .gcta: files = GCTAGRMFiles.files(grm, ids: ids)
+    case .gemma:
+        // Streamed row by row: the 380 MB text of a 5,000 × 5,000 GRM is never held in memory.
+        let path = out + ".\(kind.gemmaInfix).txt"
+        try context.write(to: path) { try GEMMAMatrixText.write(grm.matrix, to: $0) }
+        return [path]
+    case .gcta:
+        let files = GCTAGRMFiles.files(grm, ids: ids)
+        for file in files { try context.write(file.bytes, to: out + file.suffix) }
+        return files.map { out + $0.suffix }
     }
-    for file in files { try context.write(file.bytes, to: out + file.suffix) }
-    return files.map { out + $0.suffix }
 }
 
 /// Individuals and SNPs of a GRM run, resolved from the settings.

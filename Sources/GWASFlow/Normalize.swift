@@ -114,6 +114,18 @@ public func normalize(settings: NormalizeSettings, out: String, context: RunCont
     context.figure("training individuals", trainingRows.count)
     context.figure("validation individuals", validationRows.count)
     let structure = try context.step("relatedness structure") { try relatedness.structure(for: trainingRows, context: context) }
+    // Grid selection by validation NLL: the validation individuals are related to the training
+    // individuals, so their NLL is taken conditional on them under each λ's C, which needs G over
+    // both (one more decomposition, shared by the whole grid).
+    var heldOut: RelatednessSpectrum?
+    if settings.schedule.kind == .grid, settings.schedule.gridSelection == .validation, !validationRows.isEmpty,
+       case let .relatedness(training) = structure {
+        context.setting("grid selection", "validation NLL conditional on the training individuals, −log p(X_V | X_T)/n_V under each λ")
+        heldOut = try context.step("relatedness over training + validation individuals") {
+            guard case let .relatedness(both) = try relatedness.structure(for: trainingRows + validationRows, context: context) else { return nil }
+            return both.rescaled(to: training.scale)
+        }
+    }
 
     let data = Matrix<Float>(z.selectingRows(trainingRows))
     let validation = validationRows.isEmpty ? nil : Matrix<Float>(z.selectingRows(validationRows))
@@ -126,10 +138,11 @@ public func normalize(settings: NormalizeSettings, out: String, context: RunCont
         if let l = record.lambda { parts.insert("λ \(String(format: "%.6f", l))", at: 0) }
         if let r = record.rho { parts.insert("mean ρ \(String(format: "%.6f", r))", at: 0) }
         if let v = record.validationNLL { parts.append("validation NLL \(String(format: "%.6f", v))") }
+        if let v = record.heldOutNLL { parts.append("held-out NLL given the training individuals \(String(format: "%.6f", v))") }
         context.figure("stage \(record.stage)", parts.joined(separator: ", "))
     }
     let result = context.step("train flow (\(scheduleSettings.kind.rawValue))") {
-        runner.run(data: data, validation: validation, structure: structure)
+        runner.run(data: data, validation: validation, structure: structure, heldOut: heldOut)
     }
     if let lambda = result.lambda { context.figure("lambda (of the selected checkpoint)", String(format: "%.6f", lambda)) }
     if let last = result.records.last(where: { $0.stage.hasPrefix("lambda") }), let lambda = last.lambda {
@@ -196,9 +209,10 @@ private func scheduleSettingsLog(_ s: ScheduleSettings) -> [(String, String)] {
 /// `Q.lambda.tsv`: one row per stage.
 private func stageTable(_ records: [StageRecord]) -> String {
     func g(_ x: Double?) -> String { x.map { String(format: "%.8g", $0) } ?? "NA" }
-    var lines = ["stage\tlambda\trho\tobjective\tvalidation_nll\tepochs\tseconds"]
+    var lines = ["stage\tlambda\trho\tobjective\tvalidation_nll\tepochs\tseconds\theldout_nll"]
     for r in records {
-        lines.append([r.stage, g(r.lambda), g(r.rho), g(r.objective), g(r.validationNLL), "\(r.epochs)", String(format: "%.3f", r.seconds)]
+        lines.append([r.stage, g(r.lambda), g(r.rho), g(r.objective), g(r.validationNLL), "\(r.epochs)", String(format: "%.3f", r.seconds),
+                      g(r.heldOutNLL)]
             .joined(separator: "\t"))
     }
     return lines.joined(separator: "\n") + "\n"

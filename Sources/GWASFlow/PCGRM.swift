@@ -69,7 +69,7 @@ public func pcRelatedness(pcs: String, bfile: String?, settings: PCGRMSettings, 
     context.figure("individuals", pc.count)
     try context.step("write") {
         try context.write(PCFactorFile.bytes(pc.factor, ids: ids), to: PCFactorFile.path(out))
-        if settings.dense { try context.write(GEMMAMatrixText.bytes(pc.dense()), to: out + ".pcrel.txt") }
+        if settings.dense { try context.write(to: out + ".pcrel.txt") { try GEMMAMatrixText.write(pc.dense(), to: $0) } }
     }
     return pc
 }

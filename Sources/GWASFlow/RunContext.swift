@@ -99,6 +99,14 @@ public final class RunContext: @unchecked Sendable {
         log.outputs.append(path)
     }
 
+    /// Writes `path` atomically from `body`, which hands the bytes to the sink piece by piece (no
+    /// whole-file buffer), and records it as an output.
+    public func write(to path: String, _ body: (AtomicFileSink) throws -> Void) throws {
+        try AtomicFile.write(to: path, body)
+        lock.lock(); defer { lock.unlock() }
+        log.outputs.append(path)
+    }
+
     // MARK: Steps
 
     /// Runs `body` as a named step: its wall-clock time goes in the log, and `body` reports its

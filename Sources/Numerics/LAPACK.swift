@@ -26,10 +26,12 @@ public enum LAPACK {
     /// Eigendecomposition of a symmetric matrix by divide and conquer (`?syevd`).
     ///
     /// Only the upper triangle of `a` is read. Values come back ascending, as LAPACK returns them.
-    public static func symmetricEigen<S>(_ a: Matrix<S>) throws -> SymmetricEigen<S> {
+    /// `a`'s storage becomes the eigenvectors: passed with `consume` (or as its last use), no copy
+    /// of the n × n matrix is made.
+    public static func symmetricEigen<S>(_ a: consuming Matrix<S>) throws -> SymmetricEigen<S> {
         precondition(a.rows == a.columns, "symmetricEigen needs a square matrix")
         let n = a.rows
-        var vectors = a
+        var vectors = consume a
         var values = [S](repeating: 0, count: n)
         if n == 0 { return SymmetricEigen(values: values, vectors: vectors) }
         let info = vectors.storage.withUnsafeMutableBufferPointer { pa in

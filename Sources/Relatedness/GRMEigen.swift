@@ -34,10 +34,14 @@ public enum GRMEigen {
     public static let zeroThreshold = 1e-10
 
     /// Decomposes `k`; `centering` applies step 1 (on by default, as GEMMA).
-    public static func decompose(_ k: Matrix<Double>, centering: Bool = true) throws -> GRMEigendecomposition {
+    ///
+    /// `k` is centred in place and overwritten by the eigenvectors: pass it with `consume` (or as
+    /// its last use) and the decomposition holds no second n × n matrix besides LAPACK's workspace.
+    public static func decompose(_ k: consuming Matrix<Double>, centering: Bool = true) throws -> GRMEigendecomposition {
         precondition(k.rows == k.columns, "a GRM is square")
-        let input = centering ? doubleCentered(k) : k
-        let e = try LAPACK.symmetricEigen(input)
+        var input = k
+        if centering { doubleCenter(&input) }
+        let e = try LAPACK.symmetricEigen(consume input)
         var zeroed = 0
         let values = e.values.map { v -> Double in
             if v < zeroThreshold { zeroed += 1; return 0 }
@@ -48,11 +52,17 @@ public enum GRMEigen {
 
     /// `P K P` with `P = I − 11ᵀ/n`: `K_ij − r_i − r_j + μ` with r the row means and μ the grand mean.
     public static func doubleCentered(_ k: Matrix<Double>) -> Matrix<Double> {
-        let n = k.rows
-        guard n > 0 else { return k }
-        var rowMeans = [Double](repeating: 0, count: n)
         var out = k
-        out.storage.withUnsafeMutableBufferPointer { p in
+        doubleCenter(&out)
+        return out
+    }
+
+    /// `doubleCentered`, in place.
+    public static func doubleCenter(_ k: inout Matrix<Double>) {
+        let n = k.rows
+        guard n > 0 else { return }
+        var rowMeans = [Double](repeating: 0, count: n)
+        k.storage.withUnsafeMutableBufferPointer { p in
             // K is symmetric: column sums are row sums and run along contiguous memory.
             for j in 0..<n {
                 var s = 0.0
@@ -65,7 +75,6 @@ public enum GRMEigen {
                 for i in 0..<n { p[i + j * n] += cj - rowMeans[i] }
             }
         }
-        return out
     }
 }
 
@@ -77,15 +86,14 @@ public enum GEMMAEigenFiles {
     /// `prefix.eigenU.txt`.
     public static func vectorsPath(_ prefix: String) -> String { prefix + ".eigenU.txt" }
 
-    /// Both files as (name suffix, bytes): `.eigenD.txt`, then `.eigenU.txt`.
-    public static func files(_ e: GRMEigendecomposition) -> [(suffix: String, bytes: [UInt8])] {
-        [(".eigenD.txt", GEMMAMatrixText.bytes(Matrix(rows: e.count, columns: 1, storage: e.values))),
-         (".eigenU.txt", GEMMAMatrixText.bytes(e.vectors))]
+    /// Both files as (name suffix, matrix): `.eigenD.txt` (n × 1), then `.eigenU.txt` (n × n).
+    public static func matrices(_ e: GRMEigendecomposition) -> [(suffix: String, matrix: Matrix<Double>)] {
+        [(".eigenD.txt", Matrix(rows: e.count, columns: 1, storage: e.values)), (".eigenU.txt", e.vectors)]
     }
 
     /// Writes both files atomically.
     public static func write(_ e: GRMEigendecomposition, prefix: String) throws {
-        for file in files(e) { try AtomicFile.write(file.bytes, to: prefix + file.suffix) }
+        for file in matrices(e) { try GEMMAMatrixText.write(file.matrix, to: prefix + file.suffix) }
     }
 
     /// Reads an eigenvalue file and an eigenvector file and checks that they fit together.

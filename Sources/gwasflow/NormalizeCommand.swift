@@ -84,6 +84,9 @@ struct NormalizeCommand: ParsableCommand {
     @Option(help: "λ stage: exact (Brent on the 1-D objective) or gd (the paper's 100 sigmoid-parametrised steps).")
     var lambdaStep = "exact"
 
+    @Option(help: "How --schedule grid picks λ: validation (the validation individuals' NLL given the training individuals under each λ, default) or likelihood (each flow's full-data objective under its own λ).")
+    var gridSelection = "validation"
+
     @Option(help: ArgumentHelp("Grid: the λ values tried.", valueName: "L,L,…"))
     var grid = "1,0.99,0.975,0.95,0.9,0.825,0.75,0.625,0.5,0.4,0.33,0.25,0.1"
 
@@ -112,6 +115,7 @@ struct NormalizeCommand: ParsableCommand {
             throw ValidationError("--coupling must be one of \(FlowArchitecture.Coupling.allCases.map(\.rawValue).joined(separator: ", ")), got \(coupling)")
         }
         if LambdaStep(rawValue: lambdaStep) == nil { throw ValidationError("--lambda-step must be exact or gd, got \(lambdaStep)") }
+        if GridSelection(rawValue: gridSelection) == nil { throw ValidationError("--grid-selection must be validation or likelihood, got \(gridSelection)") }
         if !(initialLambda > 0 && initialLambda <= 1) { throw ValidationError("--initial-lambda must be in (0, 1], got \(initialLambda)") }
         if !(validationFraction >= 0 && validationFraction < 1) { throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)") }
         if batchSize < 2 { throw ValidationError("--batch-size must be at least 2, got \(batchSize)") }
@@ -176,6 +180,7 @@ struct NormalizeCommand: ParsableCommand {
             s.rounds = rounds
             s.initialLambda = initialLambda
             s.lambdaStep = LambdaStep(rawValue: lambdaStep)!
+            s.gridSelection = GridSelection(rawValue: gridSelection)!
             s.grid = try gridValues()
             s.seed = context.seed
             settings.schedule = s

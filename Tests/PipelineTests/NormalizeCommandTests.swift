@@ -80,6 +80,30 @@ final class NormalizeCommandTests: XCTestCase {
         }
     }
 
+    /// `--schedule grid` selects by the validation individuals' NLL given the training individuals
+    /// (the `heldout_nll` column) by default, and by each flow's objective with `--grid-selection likelihood`.
+    func testGridSelectsByHeldOutNLL() throws {
+        let dir = try temporaryFolder(self)
+        let grm = try run(["grm", "--bfile", "testdata/sim", "--out", dir.path + "/sim", "--quiet"])
+        XCTAssertEqual(grm.status, 0, grm.stderr)
+        for selection in ["validation", "likelihood"] {
+            let out = dir.path + "/" + selection
+            let r = try run(["normalize", "--pheno", "testdata/hormonal.tsv", "--bfile", "testdata/sim", "--grm", dir.path + "/sim.cXX.txt",
+                             "--schedule", "grid", "--grid", "1,0.6,0.3", "--grid-selection", selection, "--out", out] + Self.smallFlow)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let stages = try table(out + ".lambda.tsv")
+            XCTAssertEqual(stages[0].last, "heldout_nll")
+            let rows = stages.dropFirst()
+            XCTAssertEqual(rows.count, 3)
+            let heldOut = rows.map { Double($0[7]) }
+            XCTAssertEqual(heldOut.contains(nil), selection == "likelihood", "\(stages)")
+            let column = selection == "validation" ? 7 : 3
+            let best = rows.min { Double($0[column])! < Double($1[column])! }!
+            let model = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + ".model.json"))) as! [String: Any]
+            XCTAssertEqual(model["lambda"] as? Double, Double(best[1]), "\(selection): \(stages)")
+        }
+    }
+
     func testBlocksJointAndIndependentBaseline() throws {
         let dir = try temporaryFolder(self)
         let joint = try run(["normalize", "--pheno", "testdata/hormonal.tsv", "--bfile", "testdata/sim", "--blocks", "FID",

@@ -89,6 +89,85 @@ final class GRMFileTests: XCTestCase {
         } }
     }
 
+    /// A written matrix file is exactly C's `%.10g` of every entry, row by row, however the rows are
+    /// split over threads; reading it back (and reading texts in other formats: 17 digits,
+    /// exponents, signs) gives bit for bit the Double of `strtod` and of Swift's `Double(String)`,
+    /// also when the file is parsed in several pieces.
+    func testMatrixTextIsPrintfAndReadsExactlyInPieces() throws {
+        var g = SeededGenerator(seed: 21)
+        let (rows, columns) = (150, 97)
+        let m = Matrix<Double>(rows: rows, columns: columns, storage: (0..<(rows * columns)).map { k in
+            let magnitude = pow(10, Double(Int(g.next() % 44)) - 22)
+            return k % 101 == 0 ? 0 : (g.uniform() * 2 - 1) * magnitude
+        })
+        for threads in [1, 3] {
+            var text: [UInt8] = []
+            GEMMAMatrixText.format(m, threads: threads) { text.append(contentsOf: $0) }
+            let expected = (0..<rows).map { i in (0..<columns).map { String(format: "%.10g", m[i, $0]) }.joined(separator: "\t") + "\n" }.joined()
+            XCTAssertEqual(String(decoding: text, as: UTF8.self), expected, "threads \(threads)")
+        }
+        // A square matrix (read row-major, transposed in place) and a non-square one round-trip.
+        let square = Matrix<Double>(rows: 70, columns: 70, storage: (0..<4900).map { _ in g.normal() })
+        for (name, matrix) in [("square", square), ("wide", m)] {
+            try GEMMAMatrixText.write(matrix, to: folder + "/\(name).txt")
+            let back = try GEMMAMatrixText.read(path: folder + "/\(name).txt")
+            XCTAssertEqual(back.rows, matrix.rows); XCTAssertEqual(back.columns, matrix.columns)
+            for j in 0..<matrix.columns { for i in 0..<matrix.rows {
+                XCTAssertEqual(back[i, j].bitPattern, strtod(String(format: "%.10g", matrix[i, j]), nil).bitPattern, "\(name) \(i) \(j)")
+            } }
+        }
+        // Texts in many formats, over 1 MB so that the reader splits the file.
+        let formats = ["%.10g", "%.17g", "%.15g", "%g", "%.3e", "%.12f", "%.16E", "%+.17g"]
+        var tokens: [String] = []
+        var lines: [String] = []
+        for i in 0..<rows {
+            var line: [String] = []
+            for j in 0..<columns {
+                let token = String(format: formats[(i * columns + j) % formats.count], m[i, j])
+                tokens.append(token)
+                line.append(token)
+            }
+            lines.append(line.joined(separator: i % 2 == 0 ? "\t" : "  "))
+        }
+        let edge = ["1e-300", "-4.9406564584124654e-324", "2.2250738585072014e-308", "1.7976931348623157e308",
+                    "0.1", "-0.30000000000000004", "9007199254740993", "123456789012345678901234567890",
+                    "1.00000000000000011102230246251565404236316680908203125", "-0", "+7", ".5", "5.", "1E+22", "1e23",
+                    "0.000000000000000000000000000001", "4.35", "-1.7976931348623157e+308", "6.02214076e23", "3.0e-5"]
+        let edgeLine = (0..<columns).map { edge[$0 % edge.count] }
+        lines.append(edgeLine.joined(separator: " "))
+        tokens += edgeLine
+        var body = lines.joined(separator: "\n") + "\n"
+        while body.utf8.count < 1 << 20 + 1000 {
+            body += edgeLine.joined(separator: "\t") + "\r\n"
+            tokens += edgeLine
+        }
+        try AtomicFile.write(body, to: folder + "/many.txt")
+        for threads in [1, 2, 5] {
+            let back = try GEMMAMatrixText.read(path: folder + "/many.txt", threads: threads)
+            XCTAssertEqual(back.columns, columns)
+            XCTAssertEqual(back.rows, tokens.count / columns)
+            for (k, token) in tokens.enumerated() {
+                let got = back[k / columns, k % columns]
+                XCTAssertEqual(got.bitPattern, strtod(token, nil).bitPattern, "\(token), threads \(threads)")
+                XCTAssertEqual(got.bitPattern, Double(token)?.bitPattern, "\(token), threads \(threads)")
+            }
+        }
+        // Leading blank lines, surrounding blanks, no final newline; and gzip.
+        for name in ["loose.txt", "loose.txt.gz"] {
+            try AtomicFile.write("\n \r\n\t1 -2e0 \r\n\n3\t4.", to: folder + "/" + name)
+            let loose = try GEMMAMatrixText.readSquare(path: folder + "/" + name, threads: 2)
+            XCTAssertEqual(loose.storage, [1, 3, -2, 4], name)
+        }
+        // An error far into the file names its line, whichever piece it falls in.
+        let lineCount = body.utf8.filter { $0 == UInt8(ascii: "\n") }.count
+        try AtomicFile.write(body + "1 2\n", to: folder + "/ragged.txt")
+        for threads in [1, 4] {
+            XCTAssertThrowsError(try GEMMAMatrixText.read(path: folder + "/ragged.txt", threads: threads)) {
+                XCTAssertEqual("\($0)", folder + "/ragged.txt:\(lineCount + 1): expected \(columns) values (as on the first line), found 2")
+            }
+        }
+    }
+
     /// The fast decimal path gives exactly `strtod`'s Double wherever it applies, and applies to every
     /// `%.10g` text of ordinary GRM and eigenvector values.
     func testExactDecimalAgreesWithStrtodBitForBit() {

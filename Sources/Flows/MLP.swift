@@ -117,7 +117,9 @@ public final class MLP<Scalar: FlowScalar> {
         let half = (b + 1) / 2
         let threads = BLAS.threads
         func block(_ lane: Int) { body(lane, lane == 0 ? 0 : half, lane == 0 ? half : b - half) }
-        if threads > 1 {
+        if SecondLane.inTraining {
+            if SecondLane.shared.run(block) { return 2 }
+        } else if threads > 1 {
             BLAS.setThreads(1)
             let ran = SecondLane.shared.run(block)
             BLAS.setThreads(threads)
@@ -210,8 +212,24 @@ public final class MLP<Scalar: FlowScalar> {
 /// of 50–200 µs each, so waking a sleeping thread for each (tens of µs on a virtual machine)
 /// would eat the gain. The thread therefore spins for up to about a millisecond after a pass,
 /// which covers the gaps between the passes of a training step, before it blocks on a semaphore.
-private final class SecondLane: @unchecked Sendable {
+final class SecondLane: @unchecked Sendable {
     static let shared = SecondLane()
+
+    /// Set by the trainers for the length of a run when BLAS may use several threads: BLAS is
+    /// then held at one thread for the whole run (switching it per pass keeps OpenBLAS's own
+    /// worker thread spinning on the second core) and every pass uses the second lane.
+    nonisolated(unsafe) static var inTraining = false
+
+    /// Runs `body` with BLAS at one thread and the MLP passes on two lanes when BLAS was allowed
+    /// several threads; restores the BLAS setting afterwards.
+    static func training<R>(_ body: () -> R) -> R {
+        let threads = BLAS.threads
+        if threads < 2 || inTraining { return body() }
+        BLAS.setThreads(1)
+        inTraining = true
+        defer { inTraining = false; BLAS.setThreads(threads) }
+        return body()
+    }
 
     private let posted = Atomic<Int>(0)      // number of jobs handed over
     private let finished = Atomic<Int>(0)    // number of jobs completed

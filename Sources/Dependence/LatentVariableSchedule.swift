@@ -13,6 +13,11 @@ import Numerics
 /// matrices side by side as extra columns, all sharing C). Random rather than zero noise matters
 /// for marginalizing flows: with ε = 0 the auxiliary latent columns become functions of x and
 /// inherit the relatives' correlation, which drives λ to 0.
+///
+/// C applies to the first D = `model.dimension` columns of the base latent: all of them for LGF;
+/// for a marginalizing flow the B remaining columns keep the i.i.d. N(0, I) law of the auxiliary
+/// noise (`LeadingColumnsObjective`), and λ stages fit λ on the D leading columns only, so the
+/// independent auxiliary columns do not pull λ̂ towards 1.
 public struct LatentVariableSchedule {
     /// Optimizer settings of every flow stage (epochs are set per stage, seeds derive from `seed`).
     public var training: TrainingSettings
@@ -53,7 +58,7 @@ public struct LatentVariableSchedule {
         var noise = SeededGenerator(seed: training.seed ^ 0x1A3B_DA7A)
         for round in 0...rounds {
             if round > 0 {
-                let latent = model.sampledLatent(data, draws: lambdaDraws, generator: &noise)
+                let latent = model.sampledLatent(data, draws: lambdaDraws, leadingColumns: model.dimension, generator: &noise)
                 lambda = LambdaStage.fit(spectrum: spectrum, latent: latent, step: .exact, start: lambda).lambda
                 result.lambdas.append(lambda)
             }
@@ -62,23 +67,31 @@ public struct LatentVariableSchedule {
             settings.seed = training.seed &+ UInt64(round) &* 0x9E37_79B9
             let covariance: any CovarianceModel = lambda >= 1
                 ? IdentityCovariance(count: spectrum.count) : RelatednessCovariance(spectrum: spectrum, lambda: lambda)
-            result.stages.append(LatentVariableTrainer(model: model, settings: settings, validationSamples: validationSamples)
-                .train(data: data, validation: validation, objective: MiniBatchObjective<Model.Scalar>(model: covariance)))
+            let trainer = LatentVariableTrainer(model: model, settings: settings, validationSamples: validationSamples)
+            let objective = MiniBatchObjective<Model.Scalar>(model: covariance)
+            result.stages.append(model.latentDimension > model.dimension
+                ? trainer.train(data: data, validation: validation,
+                                objective: LeadingColumnsObjective(inner: objective, columns: model.dimension))
+                : trainer.train(data: data, validation: validation, objective: objective))
         }
         return result
     }
 }
 
 extension LatentVariableModel {
-    /// The base latent rows of `draws` independent noise draws side by side (n × draws·latentDimension),
-    /// or of the mean path (noise 0) when `draws` is 0, in Double.
-    public func sampledLatent(_ x: Matrix<Scalar>, draws: Int, generator: inout SeededGenerator) -> Matrix<Double> {
+    /// The first `leadingColumns` (default: all) base latent columns of `draws` independent noise
+    /// draws side by side (n × draws·leadingColumns), or of the mean path (noise 0) when `draws`
+    /// is 0, in Double.
+    public func sampledLatent(_ x: Matrix<Scalar>, draws: Int, leadingColumns: Int? = nil,
+                              generator: inout SeededGenerator) -> Matrix<Double> {
+        let k = leadingColumns ?? latentDimension
+        precondition(k >= 1 && k <= latentDimension, "sampledLatent: 1...\(latentDimension) leading columns")
         var storage: [Double] = []
-        storage.reserveCapacity(x.rows * latentDimension * max(draws, 1))
+        storage.reserveCapacity(x.rows * k * max(draws, 1))
         for _ in 0..<max(draws, 1) {
             let noise = draws == 0 ? Matrix(rows: x.rows, columns: noiseDimension) : drawNoise(rows: x.rows, generator: &generator)
-            storage += forward(x, noise: noise).latent.storage.map(Double.init)
+            storage += forward(x, noise: noise).latent.storage[0..<(x.rows * k)].map(Double.init)
         }
-        return Matrix(rows: x.rows, columns: latentDimension * max(draws, 1), storage: storage)
+        return Matrix(rows: x.rows, columns: k * max(draws, 1), storage: storage)
     }
 }

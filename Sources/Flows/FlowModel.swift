@@ -134,9 +134,7 @@ public struct FlowModel<Scalar: FlowScalar>: Codable {
                 throw FlowModelError("parameter \(t.name) of a \(layer.type) layer is not finite; nothing written")
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        return try sortedJSON(self)
     }
 
     /// Reads a model from JSON text.
@@ -168,4 +166,11 @@ public struct FlowModelError: Error, CustomStringConvertible, Equatable {
     /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// JSON text with sorted keys, so that equal model files are equal bytes.
+func sortedJSON<T: Encodable>(_ value: T) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return try encoder.encode(value)
 }

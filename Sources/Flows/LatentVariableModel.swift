@@ -92,6 +92,50 @@ extension LatentVariableModel {
         return loss
     }
 
+    /// The negative importance-weighted bound of Burda et al. (2016) under the standard normal base
+    /// law, `−(1/b) Σ_i log (1/K) Σ_k w(x_i, ε_ik)`, with K = `samples` noise draws per row, and its
+    /// gradient accumulated into the parameters. K = 1 is the negative ELBO; the bound tightens
+    /// towards −log p(x) as K grows, so the model is trained towards its importance-sampled
+    /// likelihood rather than towards p(a | x) ≈ q(a | x) (for a marginalizing flow with the
+    /// N(0, I) proposal, the ELBO's optimum makes ε independent of x, i.e. a plain flow of the
+    /// data). The gradient of row i's term weights each draw by its normalised weight
+    /// `ω_ik = w_ik / Σ_k w_ik`.
+    public func negativeImportanceWeightedBound(_ x: Matrix<Scalar>, samples k: Int,
+                                                generator: inout SeededGenerator) -> Double {
+        precondition(k >= 1 && x.columns == dimension, "negativeImportanceWeightedBound: K >= 1 and D columns")
+        let b = x.rows, p = latentDimension
+        // Row s·b + i of the stacked batch is draw s of row i (column-major: each column repeated K times).
+        var storage: [Scalar] = []
+        storage.reserveCapacity(b * k * x.columns)
+        for j in 0..<x.columns {
+            let column = x.storage[(j * b)..<((j + 1) * b)]
+            for _ in 0..<k { storage += column }
+        }
+        let stacked = Matrix<Scalar>(rows: b * k, columns: x.columns, storage: storage)
+        let (latent, t) = forward(stacked, noise: drawNoise(rows: b * k, generator: &generator))
+        let m = b * k, halfLog2Pi = 0.5 * Foundation.log(2 * Double.pi)
+        var logW = t
+        for e in latent.storage.indices {
+            let v = Double(latent.storage[e])
+            logW[e % m] -= 0.5 * v * v + halfLog2Pi
+        }
+        var loss = 0.0
+        var weight = [Scalar](repeating: 0, count: m)
+        for i in 0..<b {
+            let top = (0..<k).map { logW[$0 * b + i] }.max()!
+            if !top.isFinite { return .nan }
+            let sum = (0..<k).reduce(0.0) { $0 + Foundation.exp(logW[$1 * b + i] - top) }
+            loss -= top + Foundation.log(sum / Double(k))
+            for s in 0..<k { weight[s * b + i] = Scalar(Foundation.exp(logW[s * b + i] - top) / sum / Double(b)) }
+        }
+        loss /= Double(b)
+        if !loss.isFinite { return loss }
+        var gradient = Matrix<Scalar>(rows: m, columns: p)
+        for e in gradient.storage.indices { gradient.storage[e] = weight[e % m] * latent.storage[e] }
+        backward(latentGradient: gradient, logWeightGradient: weight.map { -$0 })
+        return loss
+    }
+
     /// log w(x_i, ε_i) per row under the standard normal base law (no backward).
     public func logWeights(_ x: Matrix<Scalar>, noise: Matrix<Scalar>) -> [Double] {
         let (latent, logWeight) = forward(x, noise: noise)

@@ -17,13 +17,19 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
     public let settings: TrainingSettings
     /// Importance samples per row for the validation NLL.
     public let validationSamples: Int
+    /// Noise draws per row of the training bound: 1 trains the ELBO with the given objective; K > 1
+    /// trains the importance-weighted bound (`negativeImportanceWeightedBound`), which needs the
+    /// i.i.d. standard normal base law.
+    public let trainingSamples: Int
 
     /// A trainer for `model`.
-    public init(model: Model, settings: TrainingSettings, validationSamples: Int = 16) {
-        precondition(settings.batchSize >= 2 && validationSamples >= 1, "batch size >= 2, validation samples >= 1")
+    public init(model: Model, settings: TrainingSettings, validationSamples: Int = 16, trainingSamples: Int = 1) {
+        precondition(settings.batchSize >= 2 && validationSamples >= 1 && trainingSamples >= 1,
+                     "batch size >= 2, validation and training samples >= 1")
         self.model = model
         self.settings = settings
         self.validationSamples = validationSamples
+        self.trainingSamples = trainingSamples
     }
 
     /// Trains on the rows of `data` (`n × D`); `objective` is the base law of the latent rows
@@ -33,6 +39,8 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         onEpoch: (EpochSummary) -> Void = { _ in }
     ) -> TrainingResult where Objective.Scalar == Model.Scalar {
         let n = data.rows
+        precondition(trainingSamples == 1 || objective is StandardNormalObjective<Model.Scalar>,
+                     "train: the importance-weighted bound (trainingSamples > 1) needs the standard normal base law")
         precondition(data.columns == model.dimension, "train: data has \(data.columns) columns, the model \(model.dimension)")
         let bs = min(settings.batchSize, n)
         let batchesPerEpoch = n / bs + (n % bs >= 2 ? 1 : 0)
@@ -59,8 +67,10 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
                 step += 1
                 for q in all { q.zeroGradient() }
                 let x = data.selectingRows(rows)
-                let loss = model.negativeELBO(x, noise: model.drawNoise(rows: rows.count, generator: &noise),
-                                              rows: rows, objective: objective)
+                let loss = trainingSamples > 1
+                    ? model.negativeImportanceWeightedBound(x, samples: trainingSamples, generator: &noise)
+                    : model.negativeELBO(x, noise: model.drawNoise(rows: rows.count, generator: &noise),
+                                         rows: rows, objective: objective)
                 if loss.isFinite && clip(all) {
                     optimizer.step(learningRate: rate)
                     lossSum += loss

@@ -49,16 +49,37 @@ public final class LocalisedLayer<Scalar: FlowScalar> {
         self.posterior = posterior
     }
 
-    /// A layer whose G is `couplings` blocks of (conditional affine coupling, ActNorm, reversal of
-    /// the coordinates), so that consecutive couplings transform alternate halves.
+    /// How u indexes the bijection G(·; u) of a layer built by the convenience initialiser.
+    public enum Indexing: String, Sendable, CaseIterable {
+        /// Every coupling's MLP reads `[x1 | u]` (`ConditionalAffineCoupling`).
+        case couplings
+        /// The LGF paper's form `G(x; u) = exp(s(u)) ⊙ f(x) + t(u)`: plain affine couplings f, then
+        /// one `ConditionalShiftScale` whose MLP (the heads' widths) reads u.
+        case shiftScale
+    }
+
+    /// A layer whose G is `couplings` blocks of (affine coupling, ActNorm, reversal of the
+    /// coordinates), so that consecutive couplings transform alternate halves; u enters as
+    /// `indexing` says.
     public convenience init(dimension d: Int, latentDimension c: Int, couplings: Int, hidden: [Int], headHidden: [Int],
-                            generator: inout SeededGenerator) {
+                            indexing: Indexing = .couplings, generator: inout SeededGenerator) {
         var blocks: [any ConditionalBijection<Scalar>] = []
         for _ in 0..<couplings {
-            blocks.append(ConditionalAffineCoupling<Scalar>(dimension: d, conditionDimension: c, hidden: hidden,
-                                                            generator: &generator))
+            switch indexing {
+            case .couplings:
+                blocks.append(ConditionalAffineCoupling<Scalar>(dimension: d, conditionDimension: c, hidden: hidden,
+                                                                generator: &generator))
+            case .shiftScale:
+                let coupling = AffineCoupling<Scalar>(dimension: d, hidden: hidden, generator: &generator)
+                coupling.network.perturbOutputLayer(fraction: 0.1, generator: &generator)
+                blocks.append(Unconditioned(coupling, conditionDimension: c))
+            }
             blocks.append(Unconditioned(ActNorm<Scalar>(dimension: d), conditionDimension: c))
             blocks.append(Unconditioned(Permutation<Scalar>(order: Array((0..<d).reversed())), conditionDimension: c))
+        }
+        if indexing == .shiftScale {
+            blocks.append(ConditionalShiftScale<Scalar>(dimension: d, conditionDimension: c, hidden: headHidden,
+                                                        generator: &generator))
         }
         self.init(bijection: ConditionalFlow(layers: blocks),
                   prior: GaussianHead(input: d, dimension: c, hidden: headHidden, generator: &generator),
@@ -165,12 +186,13 @@ public final class LocalisedFlow<Scalar: FlowScalar>: LatentVariableModel {
         self.layers = layers
     }
 
-    /// L layers of `couplings` conditional couplings each, u ∈ R^c per layer.
+    /// L layers of `couplings` couplings each, u ∈ R^c per layer, u entering as `indexing` says.
     public convenience init(dimension d: Int, layers count: Int, latentDimension c: Int, couplings: Int,
-                            hidden: [Int], headHidden: [Int], generator: inout SeededGenerator) {
+                            hidden: [Int], headHidden: [Int], indexing: LocalisedLayer<Scalar>.Indexing = .couplings,
+                            generator: inout SeededGenerator) {
         self.init(layers: (0..<count).map { _ in
             LocalisedLayer(dimension: d, latentDimension: c, couplings: couplings, hidden: hidden,
-                           headHidden: headHidden, generator: &generator)
+                           headHidden: headHidden, indexing: indexing, generator: &generator)
         })
     }
 

@@ -19,6 +19,9 @@ public struct DensitySettings: Sendable, Equatable {
     public var double = false
     /// Fit a localised generative flow or a marginalizing flow instead of a plain flow (nil: plain).
     public var latent: LatentDensitySettings?
+    /// Dependence between individuals for `latent` models (nil: i.i.d.), as for `normalize`; the
+    /// table's rows line up with the relatedness source as a `.fam` would (see `density`).
+    public var relatedness: NormalizeRelatedness?
 
     /// The defaults: the paper's affine architecture, Adamax, batch 256, 250 epochs, 15 % validation.
     public init() {}
@@ -44,15 +47,21 @@ public struct DensityResult: Sendable {
 /// PLINK-style table (`FID IID …` header) is read in file order, a headerless one row by row.
 /// Individuals are split at random (seeded) into training and validation sets; the columns are
 /// z-scored with the training moments, and the model with the best validation NLL is kept.
+///
+/// With `settings.relatedness` (latent models only) the table's data rows play the `.fam`: in file
+/// order for a GEMMA text matrix or `--eigen`, by FID/IID for a GCTA binary matrix, PCs or blocks.
 @discardableResult
 public func density(pheno: String, settings: DensitySettings, out: String, context: RunContext) throws -> DensityResult {
     context.input("pheno", pheno)
-    let (names, values) = try readDensityTable(pheno, columns: settings.columns, context: context, role: "phenotypes")
+    if settings.relatedness != nil && settings.latent == nil {
+        throw UsageError("--grm, --eigen, --pcs, --blocks and --iid apply to --model lgf or marginal; for plain flows of related individuals use gwasflow normalize")
+    }
+    let (names, values, rows, fam) = try readDensityTable(pheno, columns: settings.columns, context: context, role: "phenotypes")
     guard names.count >= 1 else { throw UsageError("--columns selects no column of \(pheno)") }
     var test: Matrix<Double>?
     if let path = settings.test {
         context.input("test", path)
-        let (testNames, testValues) = try readDensityTable(path, columns: settings.columns, context: context, role: "test rows")
+        let (testNames, testValues, _, _) = try readDensityTable(path, columns: settings.columns, context: context, role: "test rows")
         guard testNames.count == names.count else {
             throw UsageError("--test \(path) has \(testNames.count) selected columns, --pheno \(pheno) has \(names.count)")
         }
@@ -60,10 +69,10 @@ public func density(pheno: String, settings: DensitySettings, out: String, conte
     }
     if let latent = settings.latent {
         return settings.double
-            ? try fitLatentDensity(Double.self, names: names, values: values, test: test, settings: settings, latent: latent,
-                                   out: out, context: context)
-            : try fitLatentDensity(Float.self, names: names, values: values, test: test, settings: settings, latent: latent,
-                                   out: out, context: context)
+            ? try fitLatentDensity(Double.self, table: LatentDensityTable(path: pheno, names: names, values: values, rows: rows, fam: fam),
+                                   test: test, settings: settings, latent: latent, out: out, context: context)
+            : try fitLatentDensity(Float.self, table: LatentDensityTable(path: pheno, names: names, values: values, rows: rows, fam: fam),
+                                   test: test, settings: settings, latent: latent, out: out, context: context)
     }
     if settings.double {
         return try fitDensity(Double.self, names: names, values: values, test: test, settings: settings, out: out, context: context)
@@ -71,15 +80,17 @@ public func density(pheno: String, settings: DensitySettings, out: String, conte
     return try fitDensity(Float.self, names: names, values: values, test: test, settings: settings, out: out, context: context)
 }
 
-/// The complete rows of the chosen columns of a table read without a `.fam`.
+/// The complete rows of the chosen columns of a table read without a `.fam`: names, values, the
+/// complete rows' indices among the data rows, and the table's pseudo-`.fam`.
 private func readDensityTable(_ path: String, columns: ColumnSelection, context: RunContext,
-                              role: String) throws -> ([String], Matrix<Double>) {
-    let table = try PhenotypeTable.read(path: path, fam: try standaloneFam(path), columns: columns)
+                              role: String) throws -> ([String], Matrix<Double>, [Int], [FamRecord]) {
+    let fam = try standaloneFam(path)
+    let table = try PhenotypeTable.read(path: path, fam: fam, columns: columns)
     let complete = table.completeRows
     let dropped = table.values.rows - complete.count
     if dropped > 0 { context.warn("\(path): \(dropped) rows with a missing value left out") }
     context.figure("\(role) read", "\(complete.count) complete rows × \(table.names.count) columns (\(table.names.joined(separator: ", ")))")
-    return (table.names, table.values.selectingRows(complete))
+    return (table.names, table.values.selectingRows(complete), complete, fam)
 }
 
 /// One pseudo-`.fam` record per data row of a table, in file order, so that the table can be read

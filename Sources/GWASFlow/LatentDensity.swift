@@ -1,4 +1,6 @@
+import Dependence
 import Flows
+import Formats
 import Foundation
 import Numerics
 
@@ -6,8 +8,9 @@ import Numerics
 public struct LatentDensitySettings: Sendable, Equatable {
     /// Which model.
     public enum Kind: String, Sendable, CaseIterable {
-        /// Localised generative flow: `--layers` LGF layers of `couplingsPerLayer` conditional
-        /// affine couplings, u ∈ R^aux per layer, Gaussian heads with the `--hidden` widths.
+        /// Localised generative flow in the paper's form: `--layers` LGF layers of
+        /// `couplingsPerLayer` affine couplings followed by `exp(s(u)) ⊙ · + t(u)`, u ∈ R^aux per
+        /// layer, Gaussian heads and the u-network with the `--hidden` widths.
         case lgf
         /// Marginalizing flow: the `--model`-shaped plain flow on R^{p + aux}.
         case marginal
@@ -21,8 +24,14 @@ public struct LatentDensitySettings: Sendable, Equatable {
     public var samples = 256
     /// Importance samples per individual for the per-epoch validation NLL (model selection).
     public var validationSamples = 8
-    /// Conditional couplings in each LGF layer.
+    /// Couplings in each LGF layer.
     public var couplingsPerLayer = 2
+    /// Noise draws per individual in the training bound: 1 is the ELBO, K > 1 the importance-weighted
+    /// bound (i.i.d. fits only).
+    public var trainingSamples = 1
+    /// Rounds of (λ stage, flow stage) of the alternating schedule with a relatedness matrix or PCs;
+    /// the epochs are shared equally between stage 0 and the rounds.
+    public var rounds = 3
 
     /// Settings for `kind` with the defaults (B = 2, S = 256).
     public init(kind: Kind) {
@@ -30,78 +39,182 @@ public struct LatentDensitySettings: Sendable, Equatable {
     }
 }
 
-/// Fits a localised or marginalizing flow i.i.d. and writes `out.logdensity.tsv` (importance-sampled
+/// The table a latent density model is fitted to.
+struct LatentDensityTable {
+    /// Its path (for `--blocks COLUMN`).
+    var path: String
+    /// The chosen columns, and their values on the complete rows.
+    var names: [String], values: Matrix<Double>
+    /// The complete rows' indices among the table's data rows, and the table's pseudo-`.fam`.
+    var rows: [Int], fam: [FamRecord]
+}
+
+/// Fits a localised or marginalizing flow and writes `out.logdensity.tsv` (importance-sampled
 /// log p(x) per individual on the original scale with its Monte Carlo SE), `out.samples.tsv`
 /// (as many draws as complete rows, original scale) and `out.metrics.tsv` (NLLs with their
 /// standard errors across individuals). Same split and standardisation as the plain flows.
-func fitLatentDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matrix<Double>, test: Matrix<Double>?,
+///
+/// With `settings.relatedness` the base latent of the training individuals gets the dependent law
+/// of `normalize` (for a marginalizing flow on its D leading columns, `LeadingColumnsObjective`):
+/// a GRM, eigendecomposition or PCs run `LatentVariableSchedule` (λ fitted, `out.lambda.tsv`),
+/// blocks train their ρ jointly; `--iid` is the i.i.d. fit. λ or the mean ρ go to the metrics.
+func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test: Matrix<Double>?,
                                      settings: DensitySettings, latent: LatentDensitySettings, out: String,
                                      context: RunContext) throws -> DensityResult {
-    let p = values.columns
+    var table = table
+    var relatedness: RelatednessInput?
+    if let source = settings.relatedness {
+        let input = try RelatednessInput(source, fam: table.fam, pheno: table.path, context: context)
+        let covered = table.rows.indices.filter { input.covers(table.rows[$0]) }
+        if covered.count < table.rows.count {
+            context.warn("\(table.rows.count - covered.count) complete rows without a relatedness entry left out")
+        }
+        table.values = table.values.selectingRows(covered)
+        table.rows = covered.map { table.rows[$0] }
+        relatedness = input
+    }
+    let p = table.values.columns
     var generator = SeededGenerator(seed: context.seed)
-    let split = try DensitySplit(values: values, validationFraction: settings.validationFraction, generator: &generator)
+    let split = try DensitySplit(values: table.values, validationFraction: settings.validationFraction, generator: &generator)
+    let structure = try relatedness.map { try $0.structure(for: split.trainRows.map { table.rows[$0] }, context: context) }
     var training = settings.training
     training.seed = generator.next()
     let a = settings.architecture
     switch latent.kind {
     case .lgf:
+        let shape = LatentFlowModel<S>.LocalisedShape(dimension: p, layers: a.layers, latentDimension: latent.auxiliary,
+                                                      couplings: latent.couplingsPerLayer, hidden: a.hidden,
+                                                      headHidden: a.hidden, indexing: .shiftScale)
         let model = LocalisedFlow<S>(dimension: p, layers: a.layers, latentDimension: latent.auxiliary,
                                      couplings: latent.couplingsPerLayer, hidden: a.hidden, headHidden: a.hidden,
-                                     generator: &generator)
-        context.setting("model", "LGF: \(a.layers) layers × \(latent.couplingsPerLayer) conditional affine couplings, "
+                                     indexing: .shiftScale, generator: &generator)
+        context.setting("model", "LGF: \(a.layers) layers × (\(latent.couplingsPerLayer) affine couplings, exp(s(u)) ⊙ · + t(u)), "
                         + "u in R^\(latent.auxiliary), hidden \(a.hidden.map(String.init).joined(separator: "-")), "
                         + "\(model.parameterCount) parameters, \(S.self)")
-        return try fitAndReport(model, names: names, split: split, values: values, test: test, training: training,
-                                latent: latent, out: out, context: context, generator: &generator)
+        let seed = generator.next()
+        return try fitAndReport(model, table: table, split: split, structure: structure, test: test, training: training,
+                                latent: latent, out: out, context: context, generator: &generator) {
+            LatentFlowModel(localised: model, shape: shape, standardization: split.standardization, columns: table.names,
+                            importanceSamples: latent.samples, importanceSeed: seed)
+        }
     case .marginal:
         var architecture = a
         architecture.dimension = p + latent.auxiliary
         let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: latent.auxiliary, generator: &generator)
         context.setting("model", "marginalizing flow: B = \(latent.auxiliary), \(a.layers) \(a.coupling) couplings on R^\(p + latent.auxiliary), "
                         + "hidden \(a.hidden.map(String.init).joined(separator: "-")), \(model.parameterCount) parameters, \(S.self)")
-        return try fitAndReport(model, names: names, split: split, values: values, test: test, training: training,
-                                latent: latent, out: out, context: context, generator: &generator)
+        let seed = generator.next()
+        return try fitAndReport(model, table: table, split: split, structure: structure, test: test, training: training,
+                                latent: latent, out: out, context: context, generator: &generator) {
+            LatentFlowModel(marginal: model, architecture: architecture, standardization: split.standardization,
+                            columns: table.names, importanceSamples: latent.samples, importanceSeed: seed)
+        }
+    }
+}
+
+/// Trains `model` on the training rows under `structure` (nil or independent: i.i.d.); returns the
+/// last flow stage's result and the dependence metrics lines (`dependence`, `lambda`, `rho_mean`).
+private func trainLatent<M: LatentVariableModel>(
+    _ model: M, data: Matrix<M.Scalar>, validation: Matrix<M.Scalar>?, structure: DependenceStructure?,
+    training: TrainingSettings, latent: LatentDensitySettings, logScale: Double, out: String, context: RunContext
+) throws -> (TrainingResult, String) {
+    typealias S = M.Scalar
+    func onEpoch(_ label: String, _ progress: StepProgress) -> (EpochSummary) -> Void {
+        { e in
+            var line = "negative ELBO \(e.trainingLoss + logScale)"
+            if let v = e.validationNLL { line += ", validation IS NLL \(v + logScale)" }
+            line += ", lr \(e.learningRate), \(e.seconds) s"
+            if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
+            context.figure("\(label)epoch \(e.epoch)", line)
+            progress.advance(by: 1)
+        }
+    }
+    let trainer = LatentVariableTrainer(model: model, settings: training, validationSamples: latent.validationSamples,
+                                        trainingSamples: latent.trainingSamples)
+    func requireELBO() throws {
+        if latent.trainingSamples > 1 {
+            throw UsageError("--train-samples above 1 (the importance-weighted bound) is for i.i.d. fits; drop it or the dependence option")
+        }
+    }
+    switch structure {
+    case nil, .independent?:
+        let result = context.step("train \(latent.kind.rawValue)", total: training.epochs, unit: "epochs") { progress in
+            trainer.train(data: data, validation: validation, objective: StandardNormalObjective(),
+                          onEpoch: onEpoch("", progress))
+        }
+        return (result, "dependence\tiid\n")
+    case let .blocks(blockOf, count)?:
+        try requireELBO()
+        let objective = JointBlockObjective<S>(blockOf: blockOf, blockCount: count, initialRho: 0.1)
+        let result = context.step("train \(latent.kind.rawValue) with block ρ", total: training.epochs, unit: "epochs") { progress in
+            model.latentDimension > model.dimension
+                ? trainer.train(data: data, validation: validation,
+                                objective: LeadingColumnsObjective(inner: objective, columns: model.dimension),
+                                onEpoch: onEpoch("", progress))
+                : trainer.train(data: data, validation: validation, objective: objective, onEpoch: onEpoch("", progress))
+        }
+        let sizes = blockOf.reduce(into: [Int](repeating: 0, count: count)) { $0[$1] += 1 }
+        let related = (0..<count).filter { sizes[$0] > 1 }
+        let meanRho = related.isEmpty ? Double.nan : related.reduce(0) { $0 + objective.rho[$1] } / Double(related.count)
+        context.figure("mean ρ over blocks of more than one individual", meanRho)
+        return (result, "dependence\tblocks\nrho_mean\t\(meanRho.isFinite ? "\(meanRho)" : "NA")\n")
+    case let .relatedness(spectrum)?:
+        try requireELBO()
+        var schedule = LatentVariableSchedule(training: training)
+        let share = max(1, training.epochs / (latent.rounds + 1))
+        schedule.rounds = latent.rounds
+        schedule.initialEpochs = share
+        schedule.roundEpochs = share
+        schedule.validationSamples = latent.validationSamples
+        context.setting("schedule", "alternating: \(share) epochs at λ \(schedule.initialLambda), then \(latent.rounds) × "
+                        + "(λ stage over \(schedule.lambdaDraws) noise draws, \(share) epochs)")
+        let result = context.step("train \(latent.kind.rawValue) (alternating λ)") {
+            schedule.run(model: model, data: data, validation: validation, spectrum: spectrum)
+        }
+        var lines = "stage\tlambda\n"
+        for (k, lambda) in result.lambdas.enumerated() {
+            context.figure("λ stage \(k + 1)", lambda)
+            lines += "lambda\(k + 1)\t\(lambda)\n"
+        }
+        try context.write(lines, to: out + ".lambda.tsv")
+        return (result.stages.last!, "dependence\trelatedness\nlambda\t\(result.lambdas.last.map { "\($0)" } ?? "NA")\n")
     }
 }
 
 private func fitAndReport<M: LatentVariableModel>(
-    _ model: M, names: [String], split: DensitySplit, values: Matrix<Double>, test: Matrix<Double>?,
+    _ model: M, table: LatentDensityTable, split: DensitySplit, structure: DependenceStructure?, test: Matrix<Double>?,
     training: TrainingSettings, latent: LatentDensitySettings, out: String, context: RunContext,
-    generator: inout SeededGenerator
+    generator: inout SeededGenerator, snapshot: () -> LatentFlowModel<M.Scalar>
 ) throws -> DensityResult {
     typealias S = M.Scalar
+    let names = table.names, values = table.values
     context.setting("training", "\(training.rule) lr \(training.learningRate), weight decay \(training.weightDecay), "
                     + "batch \(training.batchSize), \(training.epochs) epochs; importance samples \(latent.samples) "
                     + "(validation \(latent.validationSamples))")
     context.figure("individuals (train / validation)", "\(split.trainRows.count) / \(split.validationRows.count)")
     let logScale = split.standardization.logScale
-    let result = context.step("train \(latent.kind.rawValue)", total: training.epochs, unit: "epochs") { progress in
-        LatentVariableTrainer(model: model, settings: training, validationSamples: latent.validationSamples)
-            .train(data: convert(split.train, to: S.self), validation: split.validation.map { convert($0, to: S.self) },
-                   objective: StandardNormalObjective()) { e in
-                var line = "negative ELBO \(e.trainingLoss + logScale)"
-                if let v = e.validationNLL { line += ", validation IS NLL \(v + logScale)" }
-                line += ", lr \(e.learningRate), \(e.seconds) s"
-                if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
-                context.figure("epoch \(e.epoch)", line)
-                progress.advance(by: 1)
-            }
-    }
+    let (result, dependence) = try trainLatent(model, data: convert(split.train, to: S.self),
+                                               validation: split.validation.map { convert($0, to: S.self) },
+                                               structure: structure, training: training, latent: latent,
+                                               logScale: logScale, out: out, context: context)
     if result.skippedSteps > 0 { context.warn("\(result.skippedSteps) training steps skipped: non-finite loss or gradient") }
     if let best = result.bestEpoch { context.figure("best epoch (validation NLL)", best) }
 
-    // Log-densities of every complete row on the original scale.
-    let all = convert(split.standardization.apply(values), to: S.self)
-    var estimate = context.step("importance sampling (S = \(latent.samples))") {
-        model.importanceSampledLikelihood(all, samples: latent.samples, generator: &generator)
+    // The model file, then the log-densities of every complete row on the original scale from it
+    // (its S and seed), so that reloading the file reproduces them.
+    let file = snapshot()
+    let json: Data
+    do { json = try file.jsonData() } catch let error as FlowModelError {
+        throw UsageError("training diverged: \(error.message); try a lower --lr")
     }
-    estimate.logDensity = estimate.logDensity.map { $0 - logScale }
+    try context.write(Array(json), to: out + ".model.json")
+    let estimate = context.step("importance sampling (S = \(latent.samples))") { file.logDensity(values, model: model) }
     let inValidation = Set(split.validationRows)
-    var table = "row\tset\tlog_density\tmc_se\n"
+    var lines = "row\tset\tlog_density\tmc_se\n"
     for i in 0..<values.rows {
-        table += "\(i + 1)\t\(inValidation.contains(i) ? "validation" : "train")\t\(estimate.logDensity[i])\t\(estimate.monteCarloError[i])\n"
+        lines += "\(table.rows[i] + 1)\t\(inValidation.contains(i) ? "validation" : "train")\t\(estimate.logDensity[i])\t\(estimate.monteCarloError[i])\n"
     }
-    try context.write(table, to: out + ".logdensity.tsv")
+    try context.write(lines, to: out + ".logdensity.tsv")
 
     func nll(_ rows: [Int]) -> (mean: Double, standardError: Double)? {
         if rows.isEmpty { return nil }
@@ -125,7 +238,7 @@ private func fitAndReport<M: LatentVariableModel>(
     try context.write(samples, to: out + ".samples.tsv")
 
     var metrics = "metric\tvalue\n"
-    metrics += "model\t\(latent.kind.rawValue)\nparameters\t\(model.parameterCount)\nimportance_samples\t\(latent.samples)\n"
+    metrics += "model\t\(latent.kind.rawValue)\n" + dependence + "training_samples\t\(latent.trainingSamples)\nparameters\t\(model.parameterCount)\nimportance_samples\t\(latent.samples)\n"
     metrics += "train_nll\t\(trainNLL.mean)\ntrain_nll_se\t\(trainNLL.standardError)\n"
     metrics += "validation_nll\t\(validationNLL.map { "\($0.mean)" } ?? "NA")\n"
     metrics += "validation_nll_se\t\(validationNLL.map { "\($0.standardError)" } ?? "NA")\n"

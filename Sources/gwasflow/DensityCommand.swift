@@ -17,7 +17,14 @@ struct DensityCommand: ParsableCommand {
             With --model lgf (localised generative flow) or marginal (marginalizing flow, --aux auxiliary \
             dimensions), NLLs are importance-sampled with --samples draws per individual and reported with \
             their standard errors, and PREFIX.logdensity.tsv (log p(x) per individual, with its Monte Carlo \
-            error) and PREFIX.samples.tsv replace the model file.
+            error) and PREFIX.samples.tsv are written beside PREFIX.model.json, which also holds the importance-sampling \
+            seed: reloaded, it reproduces the log-densities bit for bit. \
+            lgf and marginal accept the dependence options of normalize (--grm [--eigen], --eigen, --pcs with \
+            --n-pcs, --blocks, --iid): the base latent of the training individuals then follows \
+            MN(0, λI + (1 − λ)G, I) (for marginal on its first p columns; the --aux columns stay i.i.d.) and λ is \
+            fitted by the alternating schedule (--rounds; PREFIX.lambda.tsv, lambda in the metrics), or ρ per \
+            block jointly. The table's data rows stand for the .fam: in file order for a GEMMA matrix or \
+            --eigen, by FID/IID for GCTA binary matrices, PCs and blocks.
             """)
 
     @Option(help: ArgumentHelp("Table of values: FID IID header (PLINK style) or headerless (GEMMA style).", valueName: "FILE"))
@@ -26,7 +33,7 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Columns to model: 1-based positions (1,2,4 or 2-4) or header names.", valueName: "LIST"))
     var columns: String = "all"
 
-    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 conditional affine couplings) or marginal (marginalizing flow).", valueName: "KIND"))
+    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
     var model: String = "affine"
 
     @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u; marginal: auxiliary dimensions B.", valueName: "B"))
@@ -34,6 +41,9 @@ struct DensityCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("lgf and marginal: importance samples per individual for log-densities and NLLs.", valueName: "S"))
     var samples: Int = 256
+
+    @Option(name: .customLong("train-samples"), help: ArgumentHelp("lgf and marginal, i.i.d. fits: noise draws per individual in the training bound (1: the ELBO; K > 1: the importance-weighted bound, tighter, K times the cost).", valueName: "K"))
+    var trainSamples: Int = 1
 
     @Option(help: "Number of coupling layers.")
     var layers: Int = 16
@@ -76,6 +86,27 @@ struct DensityCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("A second table with the same columns; its NLL is reported as test_nll.", valueName: "FILE"))
     var test: String?
+
+    @Option(help: ArgumentHelp("lgf and marginal: relatedness matrix, GEMMA text (table row order) or GCTA binary prefix.", valueName: "FILE"))
+    var grm: String?
+
+    @Option(help: ArgumentHelp("lgf and marginal: eigendecomposition prefix from `gwasflow eigen` (alone, or reused with --grm).", valueName: "PREFIX"))
+    var eigen: String?
+
+    @Option(help: ArgumentHelp("lgf and marginal: principal components (.eigenvec) for low-rank PC relatedness; needs --n-pcs.", valueName: "FILE"))
+    var pcs: String?
+
+    @Option(name: .customLong("n-pcs"), help: ArgumentHelp("Number of PCs for PC relatedness.", valueName: "K"))
+    var nPcs: Int?
+
+    @Option(help: ArgumentHelp("lgf and marginal: equicorrelated blocks, FID or a numeric column of --pheno (ρ trained jointly).", valueName: "COLUMN"))
+    var blocks: String?
+
+    @Flag(help: "lgf and marginal: independent individuals (the i.i.d. fit, as without a dependence option).")
+    var iid = false
+
+    @Option(help: ArgumentHelp("lgf and marginal with --grm, --eigen or --pcs: rounds of (λ stage, flow stage); --epochs is shared equally by stage 0 and the rounds.", valueName: "K"))
+    var rounds: Int = 3
 
     @Flag(help: "Train in double precision (default: single precision).")
     var double = false
@@ -134,6 +165,31 @@ struct DensityCommand: ParsableCommand {
         s.validationFraction = validation
         s.test = test
         s.double = double
+        let sources = [grm != nil || eigen != nil, pcs != nil, blocks != nil, iid].filter { $0 }.count
+        if sources > 1 { throw ValidationError("give one dependence source: --grm [--eigen], --eigen, --pcs with --n-pcs, --blocks, or --iid") }
+        if sources == 1 && latentKind == nil {
+            throw ValidationError("--grm, --eigen, --pcs, --blocks and --iid need --model lgf or marginal (plain flows of related individuals: gwasflow normalize)")
+        }
+        if pcs != nil && nPcs == nil { throw ValidationError("--pcs needs --n-pcs K (e.g. --n-pcs 40)") }
+        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
+        guard trainSamples >= 1 else { throw ValidationError("--train-samples must be at least 1, got \(trainSamples)") }
+        if trainSamples > 1 && (latentKind == nil || (sources == 1 && !iid)) {
+            throw ValidationError("--train-samples above 1 needs --model lgf or marginal fitted i.i.d. (no --grm, --eigen, --pcs or --blocks)")
+        }
+        s.latent?.rounds = rounds
+        s.latent?.trainingSamples = trainSamples
+        if iid {
+            s.relatedness = .independent
+        } else if let blocks {
+            s.relatedness = .blocks(column: blocks)
+        } else if let pcs, let k = nPcs {
+            s.relatedness = .pcs(path: pcs, count: k)
+        } else if let grm {
+            s.relatedness = .grm(path: grm, eigen: eigen)
+        } else if let eigen {
+            s.relatedness = .eigen(prefix: eigen)
+        }
         return s
     }
 
@@ -144,7 +200,8 @@ struct DensityCommand: ParsableCommand {
             var line = "train NLL \(r.trainNLL)"
             if let v = r.validationNLL { line += ", validation NLL \(v)" }
             if let t = r.testNLL { line += ", test NLL \(t)" }
-            let files = settings.latent == nil ? "\(prefix).model.json" : "\(prefix).logdensity.tsv, \(prefix).samples.tsv"
+            let files = settings.latent == nil ? "\(prefix).model.json"
+                : "\(prefix).model.json, \(prefix).logdensity.tsv, \(prefix).samples.tsv"
             print("\(line); \(r.secondsPerEpoch) s per epoch; wrote \(files) and \(prefix).metrics.tsv")
         }
     }

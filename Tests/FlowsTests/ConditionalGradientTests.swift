@@ -68,6 +68,30 @@ final class ConditionalGradientTests: XCTestCase {
         }
     }
 
+    /// The u-indexed elementwise affine map: gradients, inverse, and log|det| = Σ s(u).
+    func testConditionalShiftScale() {
+        for (p, c) in [(1, 1), (2, 2), (3, 1)] {
+            var g = SeededGenerator(seed: 56)
+            let layer = ConditionalShiftScale<Double>(dimension: p, conditionDimension: c, hidden: [5], generator: &g)
+            Self.randomize(layer.parameters, scale: 0.5, seed: 57)
+            checkConditional(layer, rows: 6, seed: 58)
+            let x = GradientCheck.normalMatrix(rows: 7, columns: p, seed: 59)
+            let u = GradientCheck.normalMatrix(rows: 7, columns: c, seed: 60)
+            let (z, logDet) = layer.forward(x, condition: u)
+            let back = layer.inverse(z, condition: u)
+            for k in x.storage.indices { XCTAssertEqual(back.storage[k], x.storage[k], accuracy: 1e-12) }
+            for i in 0..<7 {   // the map is diagonal: the log-determinant is Σ_j log(∂z_ij/∂x_ij), by differences
+                var sum = 0.0
+                for j in 0..<p {
+                    var xp = x
+                    xp[i, j] += 1e-6
+                    sum += log((layer.forward(xp, condition: u).latent[i, j] - z[i, j]) / 1e-6)
+                }
+                XCTAssertEqual(logDet[i], sum, accuracy: 1e-5)
+            }
+        }
+    }
+
     func testConditionalFlowGradients() {
         var g = SeededGenerator(seed: 61)
         var blocks: [any ConditionalBijection<Double>] = []
@@ -135,6 +159,16 @@ final class ConditionalGradientTests: XCTestCase {
         checkModel(model, x: x, noise: model.drawNoise(rows: 6, generator: &g), inputGradient: { model.inputGradient() })
     }
 
+    func testShiftScaleLocalisedFlowGradients() {
+        var g = SeededGenerator(seed: 86)
+        let model = LocalisedFlow<Double>(dimension: 2, layers: 2, latentDimension: 2, couplings: 2, hidden: [6],
+                                          headHidden: [5], indexing: .shiftScale, generator: &g)
+        _ = model.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 87), noise: model.drawNoise(rows: 20, generator: &g))
+        Self.randomize(model.parameters, scale: 0.3, seed: 88)
+        checkModel(model, x: GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 89),
+                   noise: model.drawNoise(rows: 6, generator: &g), inputGradient: { model.inputGradient() })
+    }
+
     func testMarginalizingFlowGradients() {
         var g = SeededGenerator(seed: 91)
         let model = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 3, hidden: [6]),
@@ -144,5 +178,40 @@ final class ConditionalGradientTests: XCTestCase {
         Self.randomize(model.parameters, scale: 0.3, seed: 93)
         checkModel(model, x: GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 94),
                    noise: model.drawNoise(rows: 6, generator: &g), inputGradient: nil)
+    }
+    /// The importance-weighted bound with K = 3 draws per row (fixed draws: the same seed for every
+    /// evaluation) against finite differences in every parameter, and K = 1 equal to the negative ELBO.
+    func checkImportanceWeighted<M: LatentVariableModel>(_ model: M, x: Matrix<Double>, file: StaticString = #filePath,
+                                                         line: UInt = #line) where M.Scalar == Double {
+        func loss(_ k: Int) -> Double {
+            var g = SeededGenerator(seed: 404)
+            return model.negativeImportanceWeightedBound(x, samples: k, generator: &g)
+        }
+        model.zeroGradients()
+        _ = loss(3)
+        let analytic = model.parameters.map(\.gradient)
+        for (p, a) in zip(model.parameters, analytic) {
+            let numeric = Self.numericGradient(p.value, set: { p.value = $0 }, { loss(3) })
+            XCTAssertLessThan(GradientCheck.relativeError(a, numeric), 1e-5, "gradient of \(p.name)", file: file, line: line)
+        }
+        var g = SeededGenerator(seed: 404)
+        let elbo = model.negativeELBO(x, noise: model.drawNoise(rows: x.rows, generator: &g), rows: Array(0..<x.rows),
+                                      objective: StandardNormalObjective())
+        XCTAssertEqual(loss(1), elbo, accuracy: 1e-12, file: file, line: line)
+    }
+
+    func testImportanceWeightedBoundGradients() {
+        var g = SeededGenerator(seed: 111)
+        let lgf = LocalisedFlow<Double>(dimension: 2, layers: 2, latentDimension: 2, couplings: 2, hidden: [6],
+                                        headHidden: [5], generator: &g)
+        _ = lgf.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 112), noise: lgf.drawNoise(rows: 20, generator: &g))
+        Self.randomize(lgf.parameters, scale: 0.3, seed: 113)
+        checkImportanceWeighted(lgf, x: GradientCheck.normalMatrix(rows: 5, columns: 2, seed: 114))
+        let marginal = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 3, hidden: [6]),
+                                                 auxiliary: 2, generator: &g)
+        _ = marginal.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 115),
+                             noise: marginal.drawNoise(rows: 20, generator: &g))
+        Self.randomize(marginal.parameters, scale: 0.3, seed: 116)
+        checkImportanceWeighted(marginal, x: GradientCheck.normalMatrix(rows: 5, columns: 2, seed: 117))
     }
 }

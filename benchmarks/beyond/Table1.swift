@@ -35,12 +35,13 @@ func paperRelatedness(count n: Int, generator g: inout SeededGenerator) -> Matri
 /// U ~ MN(0, λI + (1 − λ)G, I₂) (λ = 0.5) is pushed through the map's generative construction
 /// (`mapped`), `n` i.i.d. validation rows (checkpoint and grid selection) and 2,000 i.i.d. test rows.
 /// Baseline (C = I), grid (13 λ, selection by validation NLL) and alternating (stage 0 at λ₀ = 0.9,
-/// 4 rounds, exact λ stages) share the flow (3 spline couplings, 64-64, 16 bins, ActNorm), the
+/// `rounds` rounds, exact λ stages) share the flow (3 spline couplings, 64-64, 16 bins, ActNorm), the
 /// optimiser and the initial weights. Rows are z-scored with the training moments (a fixed affine
 /// map, whose log-Jacobian is added back), so NLLs are nats per individual on the map's own scale.
-func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, maps: [SyntheticMap]) throws {
+func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, maps: [SyntheticMap],
+            schedules: [ScheduleKind] = [.baseline, .grid, .alternating], rounds: Int = 4) throws {
     let lambda = 0.5
-    print("map\tschedule\tseed\tlambda_hat\ttest_nll\ttrue_nll\tepochs\tseconds")
+    print("map\tschedule\tseed\tlambda_hat\ttest_nll\ttrue_nll\tepochs\tseconds\tlambda_path")
     for map in maps {
         for seed in 1...seeds {
             var data = SeededGenerator(seed: 5000 + UInt64(seed))
@@ -66,8 +67,8 @@ func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, map
             settings.epochs = epochs
             settings.initialEpochs = epochs / 2
             settings.roundEpochs = epochs / 4
-            settings.rounds = 4
-            for kind in [ScheduleKind.baseline, .grid, .alternating] {
+            settings.rounds = rounds
+            for kind in schedules {
                 settings.kind = kind
                 let started = Date()
                 let result = ScheduleRunner(settings: settings)
@@ -76,9 +77,12 @@ func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, map
                 let lambdaHat = kind == .alternating ? result.records.last { $0.stage.hasPrefix("lambda") }?.lambda : result.lambda
                 let nll = result.flow.meanNegativeLogLikelihood(test) + standardization.logScale
                 let trained = result.records.reduce(0) { $0 + $1.epochs }
+                // λ after every λ stage (alternating), and the stage whose flow was kept.
+                let path = result.records.filter { $0.stage.hasPrefix("lambda") }.compactMap(\.lambda)
+                    .map { String(format: "%.3f", $0) } + [result.selectedStage]
                 print("\(map.rawValue)\t\(kind.rawValue)\t\(seed)\t\(lambdaHat.map { String(format: "%.3f", $0) } ?? "NA")\t"
                       + "\(String(format: "%.4f", nll))\t\(String(format: "%.4f", truth))\t\(trained)\t"
-                      + "\(String(format: "%.1f", Date().timeIntervalSince(started)))")
+                      + "\(String(format: "%.1f", Date().timeIntervalSince(started)))\t\(path.joined(separator: ","))")
                 fflush(stdout)
             }
         }

@@ -1,14 +1,17 @@
 // Benchmark driver for docs/benchmarks/beyond.md (run by benchmarks/beyond.sh, never by the tests).
 //
-//   beyond-bench iid [seeds] [epochs]        plain affine vs LGF vs marginalizing (B = 2), matched parameter
-//                                            counts, two rectangles and two moons: held-out NLL per seed
+//   beyond-bench iid [seeds] [epochs] [K] [seed] [models]  plain affine vs LGF vs marginalizing (B = 2), matched parameter
+//                                            counts, two rectangles and two moons: held-out NLL per seed (LGF and
+//                                            marginal trained on the K-draw importance-weighted bound)
+//   beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED   one fit's learning curve, test ELBO and IS NLL at growing S
 //   beyond-bench dependent [seeds] [epochs]  LGF and marginalizing flows trained i.i.d. vs dependency-corrected
 //                                            on the paper's 2-D maps with related training rows
-//   beyond-bench table1 [seeds] [epochs] [n] [paper|families] [maps]
+//   beyond-bench table1 [seeds] [epochs] [n] [paper|families] [maps] [schedules] [rounds]
 //                                            the paper's Table 1 (fixed covariance, λ = 0.5): baseline vs grid
 //                                            vs alternating, test NLL per map and seed (benchmarks/dependence_table1.sh)
 //
 // Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, seconds).
+import Dependence
 import Flows
 import Foundation
 import Numerics
@@ -16,6 +19,8 @@ import Numerics
 /// The three i.i.d. models, built at about `budget` parameters.
 enum Candidate: String, CaseIterable {
     case affine, lgf, marginal
+    /// LGF with the paper's u-indexed elementwise affine map after plain couplings.
+    case lgfShift = "lgf-shift"
 }
 
 /// A plain 2-D affine flow whose permutations alternate the halves (as the LGF layers do).
@@ -32,9 +37,11 @@ func plainFlow(couplings: Int, width: Int, generator: inout SeededGenerator) -> 
     return Flow(dimension: 2, layers: layers)
 }
 
-func lgf(width: Int, generator: inout SeededGenerator) -> LocalisedFlow<Float> {
+func lgf(width: Int, indexing: LocalisedLayer<Float>.Indexing = .couplings, generator: inout SeededGenerator)
+    -> LocalisedFlow<Float>
+{
     LocalisedFlow<Float>(dimension: 2, layers: 4, latentDimension: 2, couplings: 2, hidden: [width, width],
-                         headHidden: [width / 2], generator: &generator)
+                         headHidden: [width / 2], indexing: indexing, generator: &generator)
 }
 
 func marginal(width: Int, generator: inout SeededGenerator) -> MarginalizingFlow<Float> {
@@ -47,38 +54,52 @@ func matchedWidth(_ count: (Int) -> Int, budget: Int) -> Int {
     (4...256).min { abs(count($0) - budget) < abs(count($1) - budget) }!
 }
 
-/// Trains a latent-variable model i.i.d.; returns its parameter count and held-out IS NLL (S = 128) with SE.
+/// Trains a latent-variable model i.i.d. on the importance-weighted bound with `samples` draws per row
+/// (1: the ELBO); returns its parameter count and held-out IS NLL (S = 256) with SE.
 func fitLatentVariable<M: LatentVariableModel>(_ model: M, _ train: Matrix<Float>, _ validation: Matrix<Float>,
-                                               _ test: Matrix<Float>, _ settings: TrainingSettings,
+                                               _ test: Matrix<Float>, _ settings: TrainingSettings, samples: Int,
                                                _ draws: inout SeededGenerator) -> (Int, Double, Double)
     where M.Scalar == Float
 {
-    _ = LatentVariableTrainer(model: model, settings: settings, validationSamples: 8)
+    _ = LatentVariableTrainer(model: model, settings: settings, validationSamples: 8, trainingSamples: samples)
         .train(data: train, validation: validation, objective: StandardNormalObjective())
-    let (nll, se) = model.importanceSampledLikelihood(test, samples: 128, generator: &draws).negativeLogLikelihood
+    let (nll, se) = model.importanceSampledLikelihood(test, samples: 256, generator: &draws).negativeLogLikelihood
     return (model.parameterCount, nll, se)
 }
 
-func iid(seeds: Int, epochs: Int) {
+/// Training, validation (500) and test rows of `target` for `seed`.
+func toyData(_ target: ToyTarget, seed: Int, rows: Int, testRows: Int) -> (Matrix<Float>, Matrix<Float>, Matrix<Float>) {
+    var data = SeededGenerator(seed: 1000 + UInt64(seed))
+    let train = Matrix<Float>(target.sample(count: rows, generator: &data))
+    let validation = Matrix<Float>(target.sample(count: 500, generator: &data))
+    return (train, validation, Matrix<Float>(target.sample(count: testRows, generator: &data)))
+}
+
+/// Adamax lr 0.02, no weight decay, the given epochs, batch size and seed.
+func toySettings(epochs: Int, batch: Int, seed: Int) -> TrainingSettings {
+    var settings = TrainingSettings()
+    settings.epochs = epochs
+    settings.batchSize = batch
+    settings.learningRate = 0.02
+    settings.weightDecay = 0
+    settings.seed = UInt64(seed)
+    return settings
+}
+
+/// The i.i.d. table for `seeds`, with `samples` draws per row in the latent models' training bound.
+func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate]) {
     var probe = SeededGenerator(seed: 0)
     let affineWidth = 32
     let budget = plainFlow(couplings: 8, width: affineWidth, generator: &probe).parameterCount
     let lgfWidth = matchedWidth({ lgf(width: $0, generator: &probe).parameterCount }, budget: budget)
+    let shiftWidth = matchedWidth({ lgf(width: $0, indexing: .shiftScale, generator: &probe).parameterCount }, budget: budget)
     let marginalWidth = matchedWidth({ marginal(width: $0, generator: &probe).parameterCount }, budget: budget)
     print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds")
     for target in ToyTarget.allCases {
-        for seed in 1...seeds {
-            var data = SeededGenerator(seed: 1000 + UInt64(seed))
-            let train = Matrix<Float>(target.sample(count: 2000, generator: &data))
-            let validation = Matrix<Float>(target.sample(count: 500, generator: &data))
-            let test = Matrix<Float>(target.sample(count: 1000, generator: &data))
-            var settings = TrainingSettings()
-            settings.epochs = epochs
-            settings.batchSize = 128
-            settings.learningRate = 0.02
-            settings.weightDecay = 0
-            settings.seed = UInt64(seed)
-            for candidate in Candidate.allCases {
+        for seed in seeds {
+            let (train, validation, test) = toyData(target, seed: seed, rows: 1000, testRows: 500)
+            let settings = toySettings(epochs: epochs, batch: 64, seed: seed)
+            for candidate in candidates {
                 var g = SeededGenerator(seed: UInt64(seed))
                 let started = Date()
                 let parameters: Int, nll: Double, se: Double
@@ -97,10 +118,13 @@ func iid(seeds: Int, epochs: Int) {
                     se = (per.reduce(0) { $0 + ($1 - nll) * ($1 - nll) } / Double(per.count - 1) / Double(per.count)).squareRoot()
                 case .lgf:
                     (parameters, nll, se) = fitLatentVariable(lgf(width: lgfWidth, generator: &g), train, validation, test,
-                                                              settings, &draws)
+                                                              settings, samples: samples, &draws)
+                case .lgfShift:
+                    (parameters, nll, se) = fitLatentVariable(lgf(width: shiftWidth, indexing: .shiftScale, generator: &g), train,
+                                                              validation, test, settings, samples: samples, &draws)
                 case .marginal:
                     (parameters, nll, se) = fitLatentVariable(marginal(width: marginalWidth, generator: &g), train, validation,
-                                                              test, settings, &draws)
+                                                              test, settings, samples: samples, &draws)
                 }
                 let seconds = Date().timeIntervalSince(started)
                 print("\(target.rawValue)\t\(candidate.rawValue)\t\(seed)\t\(parameters)\t\(String(format: "%.4f", nll))\t"
@@ -114,15 +138,30 @@ func iid(seeds: Int, epochs: Int) {
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "iid":
-    iid(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 60)
+    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS]]: seeds 1...SEEDS, or only SEED (0: all); MODELS comma separated
+    let only = arguments.count > 5 ? Int(arguments[5])! : 0
+    let seeds = only > 0 ? [only] : Array(1...(arguments.count > 2 ? Int(arguments[2])! : 5))
+    let models = arguments.count > 6 ? arguments[6].split(separator: ",").map { Candidate(rawValue: String($0))! } : Candidate.allCases
+    iid(seeds: seeds, epochs: arguments.count > 3 ? Int(arguments[3])! : 40, samples: arguments.count > 4 ? Int(arguments[4])! : 8,
+        candidates: models)
+case "diagnose":
+    // beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED
+    diagnose(target: ToyTarget(rawValue: arguments[2])!, candidate: Candidate(rawValue: arguments[3])!,
+             samples: Int(arguments[4])!, epochs: Int(arguments[5])!, rows: Int(arguments[6])!, seed: Int(arguments[7])!)
 case "dependent":
+    // beyond-bench dependent SEEDS EPOCHS [MAPS comma separated]
     try dependent(seeds: arguments.count > 2 ? Int(arguments[2])! : 3, epochs: arguments.count > 3 ? Int(arguments[3])! : 60,
-                  lambda: 0.3)
+                  lambda: 0.3,
+                  maps: arguments.count > 4 ? arguments[4].split(separator: ",").map { SyntheticMap(rawValue: String($0))! }
+                                            : SyntheticMap.allCases)
 case "table1":
     let maps = arguments.count > 6 ? arguments[6].split(separator: ",").map { SyntheticMap(rawValue: String($0))! } : SyntheticMap.allCases
     try table1(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,
                n: arguments.count > 4 ? Int(arguments[4])! : 1000,
-               relatedness: arguments.count > 5 ? Table1Relatedness(rawValue: arguments[5])! : .paper, maps: maps)
+               relatedness: arguments.count > 5 ? Table1Relatedness(rawValue: arguments[5])! : .paper, maps: maps,
+               schedules: arguments.count > 7 ? arguments[7].split(separator: ",").map { ScheduleKind(rawValue: String($0))! }
+                   : [.baseline, .grid, .alternating],
+               rounds: arguments.count > 8 ? Int(arguments[8])! : 4)
 default:
     FileHandle.standardError.write("usage: beyond-bench iid|dependent|table1 [seeds] [epochs] ...\n".data(using: .utf8)!)
     exit(2)

@@ -30,7 +30,7 @@ func mapped(_ map: SyntheticMap, _ u: Matrix<Double>) -> Matrix<Float> {
 
 /// i.i.d. vs dependency-corrected LGF and marginalizing flows on the paper's 2-D maps with
 /// training rows U ~ MN(0, λI + (1 − λ)G, I) pushed through the map; held-out NLL on i.i.d. rows.
-func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap]) throws {
+func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap], kinds: [String] = ["lgf", "marginal"]) throws {
     let n = 1000
     let g = pedigree(count: n, children: 3)
     let sampler = try MatrixNormalSampler(relatedness: g)
@@ -48,12 +48,12 @@ func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap]) th
             settings.learningRate = 0.01
             settings.weightDecay = 0
             settings.seed = UInt64(seed)
-            for kind in ["lgf", "marginal"] {
+            for kind in kinds {
                 for corrected in [false, true] {
                     var w = SeededGenerator(seed: UInt64(seed))
                     let started = Date()
                     let model: any LatentVariableModel<Float> = kind == "lgf"
-                        ? lgf(width: 24, indexing: .shiftScale, generator: &w) : marginal(width: 24, generator: &w)
+                        ? lgf(width: 24, indexing: .shiftScale, generator: &w) : marginal(width: 24, dataSlots: true, generator: &w)
                     let lambdaHat = fitDependent(model, train: train, spectrum: spectrum, settings: settings,
                                                  epochs: epochs, corrected: corrected)
                     var draws = SeededGenerator(seed: 99 + UInt64(seed))

@@ -30,23 +30,10 @@ public final class MarginalizingFlow<Scalar: FlowScalar>: LatentVariableModel {
     /// A flow of architecture `architecture` on R^{D+B} (its `dimension` is D + B), with the affine
     /// couplings' output layers started small but not zero (`perturbOutputLayer`): ε is independent of
     /// x, so the all-identity start is a stationary point of the expected loss.
-    ///
-    /// With `dataSlots` the permutations are reversals instead of random, and the number of couplings
-    /// must be even: every coupling then transforms one half given the other, and latent column j < D
-    /// ends in the slot where x_j entered (an affine function of x_j given the rest). The dependent-data
-    /// objective gives C to the D leading latent columns (`LeadingColumnsObjective`), so this layout
-    /// starts them on the data instead of on a random mix of x and ε.
-    public convenience init(architecture: FlowArchitecture, auxiliary: Int, dataSlots: Bool = false,
-                            generator: inout SeededGenerator) {
-        precondition(!dataSlots || architecture.layers % 2 == 0, "MarginalizingFlow: data slots need an even number of couplings")
-        var flow: Flow<Scalar> = architecture.build(generator: &generator)
+    public convenience init(architecture: FlowArchitecture, auxiliary: Int, generator: inout SeededGenerator) {
+        let flow: Flow<Scalar> = architecture.build(generator: &generator)
         for case let coupling as AffineCoupling<Scalar> in flow.layers {
             coupling.network.perturbOutputLayer(fraction: 0.1, generator: &generator)
-        }
-        if dataSlots {
-            let reversal = Array((0..<architecture.dimension).reversed())
-            flow = Flow(dimension: architecture.dimension,
-                        layers: flow.layers.map { $0 is Permutation<Scalar> ? Permutation<Scalar>(order: reversal) : $0 })
         }
         self.init(flow: flow, auxiliary: auxiliary)
     }

@@ -100,14 +100,7 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
     case .marginal:
         var architecture = a
         architecture.dimension = p + latent.auxiliary
-        var dependent = false
-        if case .relatedness? = structure { dependent = true }
-        if case .blocks? = structure { dependent = true }
-        if dependent && a.layers % 2 == 1 {
-            context.warn("odd --layers: random permutations, so the data need not end in the p leading latent columns that get C")
-        }
-        let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: latent.auxiliary,
-                                         dataSlots: dependent && a.layers % 2 == 0, generator: &generator)
+        let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: latent.auxiliary, generator: &generator)
         context.setting("model", "marginalizing flow: B = \(latent.auxiliary), \(a.layers) \(a.coupling) couplings on R^\(p + latent.auxiliary), "
                         + "hidden \(a.hidden.map(String.init).joined(separator: "-")), \(model.parameterCount) parameters, \(S.self)")
         let seed = generator.next()

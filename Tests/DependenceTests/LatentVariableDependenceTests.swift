@@ -132,8 +132,8 @@ final class LatentVariableDependenceTests: XCTestCase {
         XCTAssertEqual(Array(split.storage[10...]), restGradient.storage)
     }
 
-    /// As `testLocalisedFlowRecoversLambda` for a marginalizing flow (B = 2, data slots): C on the D = 2
-    /// leading latent columns, the 2 auxiliary columns i.i.d.; λ stages over 4 noise draws must find λ
+    /// As `testLocalisedFlowRecoversLambda` for a marginalizing flow (B = 2): C on the D = 2 leading
+    /// latent columns, the 2 auxiliary columns i.i.d.; λ stages over 4 noise draws must find λ
     /// within ±0.07 (one C over all four columns gave λ̂ ≈ 0.6–0.8 for a truth of 0.3).
     func testMarginalizingFlowRecoversLambda() throws {
         let g = TestData.pedigreeRelationship(count: 1_500, children: 3)
@@ -142,7 +142,7 @@ final class LatentVariableDependenceTests: XCTestCase {
             var generator = SeededGenerator(seed: 620 + UInt64(k))
             let x = try Self.curvedRows(relatedness: g, lambda: truth, generator: &generator)
             let model = MarginalizingFlow<Float>(architecture: FlowArchitecture(dimension: 4, layers: 4, hidden: [24, 24]),
-                                                 auxiliary: 2, dataSlots: true, generator: &generator)
+                                                 auxiliary: 2, generator: &generator)
             assertRecovers(model, rows: x, spectrum: spectrum, truth: truth, seed: 630 + UInt64(k), lambdaDraws: 4,
                            label: "marginal")
         }

@@ -15,8 +15,9 @@ import Synchronization
 /// Two lanes: a batch of b ≥ 2 rows is always cut into the row blocks `[0, ⌈b/2⌉)` and
 /// `[⌈b/2⌉, b)`, each passed through the network with its own GEMMs (leading dimension b, so the
 /// blocks share the network's buffers). When OpenBLAS may use several threads, the two blocks
-/// run at once on two threads, each with single-threaded BLAS: at these sizes (128 × 128
-/// weights) that uses two cores far better than OpenBLAS's own threading of each small GEMM.
+/// run at once on two threads, each with single-threaded BLAS (during `FlowTrainer.train` BLAS is
+/// held at one thread for the whole run): at these sizes (128 × 128 weights) that uses two cores
+/// better than OpenBLAS's own threading of each small GEMM.
 /// The weight gradient is `(G + ∂_block0) + ∂_block1` in that order whether the blocks ran
 /// together or one after the other, so results do not depend on the thread count.
 public final class MLP<Scalar: FlowScalar> {

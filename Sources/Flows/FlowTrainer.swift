@@ -47,6 +47,12 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         data: Matrix<Scalar>, validation: Matrix<Scalar>? = nil, objective: Objective,
         onEpoch: (EpochSummary) -> Void = { _ in }
     ) -> TrainingResult where Objective.Scalar == Scalar {
+        SecondLane.training { run(data: data, validation: validation, objective: objective, onEpoch: onEpoch) }
+    }
+
+    private func run<Objective: LatentObjective>(
+        data: Matrix<Scalar>, validation: Matrix<Scalar>?, objective: Objective, onEpoch: (EpochSummary) -> Void
+    ) -> TrainingResult where Objective.Scalar == Scalar {
         let n = data.rows, p = flow.dimension
         precondition(data.columns == p, "train: data has \(data.columns) columns, the flow \(p)")
         precondition(n >= 2, "train: \(n) rows; at least 2 are needed for a batch")
@@ -179,9 +185,14 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         var squared = 0.0
         for q in parameters {
             q.gradient.withUnsafeBufferPointer { g in
-                var s: Scalar = 0
-                for v in g { s += v * v }
-                squared += Double(s)
+                // Four running sums, so the loop is not one chain of dependent additions.
+                var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
+                let n = g.count, full = n - n % 4
+                for i in stride(from: 0, to: full, by: 4) {
+                    s0 += g[i] * g[i]; s1 += g[i + 1] * g[i + 1]; s2 += g[i + 2] * g[i + 2]; s3 += g[i + 3] * g[i + 3]
+                }
+                for i in full..<n { s0 += g[i] * g[i] }
+                squared += Double((s0 + s1) + (s2 + s3))
             }
         }
         if !squared.isFinite { return false }

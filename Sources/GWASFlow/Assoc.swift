@@ -11,6 +11,9 @@ public enum RelatednessSource: Equatable, Sendable {
     /// GEMMA eigen files `PREFIX.eigenD.txt` / `PREFIX.eigenU.txt`, over the `.fam` individuals or
     /// over exactly the analysed ones.
     case eigen(String)
+    /// The paper's PC relatedness (as `gwasflow grm --pcs`) from the first `count` PCs of an
+    /// eigenvector file (IDs matched to the `.fam`), decomposed from its n × count factor.
+    case pcs(path: String, count: Int)
 }
 
 /// Settings of `gwasflow assoc` beyond the input files.
@@ -109,7 +112,7 @@ public func associate(dataset data: PlinkDataset, traits: Matrix<Double>, names:
     guard analysed.count > w.columns + 2 else {
         throw UsageError("only \(analysed.count) individuals have every selected trait and covariate; the model needs at least \(w.columns + 3)")
     }
-    let eigen = try analysedEigen(settings.relatedness, famCount: famCount, analysed: analysed, context: context)
+    let eigen = try analysedEigen(settings.relatedness, fam: data.fam, analysed: analysed, context: context)
     let u = eigen.vectors
     let rotatedW = BLAS.product(u, w.selectingRows(analysed), transA: .transposed)
     let rotatedY = BLAS.product(u, traits.selectingRows(analysed), transA: .transposed)
@@ -203,7 +206,14 @@ public func associate(dataset data: PlinkDataset, traits: Matrix<Double>, names:
 
 /// The eigendecomposition of K over the analysed individuals (GEMMA: K subset, then `-eigen`'s
 /// centring and decomposition).
-func analysedEigen(_ source: RelatednessSource, famCount: Int, analysed: [Int], context: RunContext) throws -> GRMEigendecomposition {
+///
+/// Eigen files over every `.fam` individual when some are not analysed: K is recomposed on the
+/// analysed rows, `U_a diag(d) U_aᵀ`, and decomposed again. That is exact (the centring GEMMA
+/// applies to the subset absorbs the centring over all individuals that the files carry), but it
+/// is an O(n³) step in every run, e.g. in each per-chromosome job; eigen files of exactly the
+/// analysed individuals (GEMMA's `-d/-u` convention) skip it.
+func analysedEigen(_ source: RelatednessSource, fam: [FamRecord], analysed: [Int], context: RunContext) throws -> GRMEigendecomposition {
+    let famCount = fam.count
     switch source {
     case .grm(let path):
         context.input("grm", path)
@@ -215,18 +225,40 @@ func analysedEigen(_ source: RelatednessSource, famCount: Int, analysed: [Int], 
     case .eigen(let prefix):
         context.input("eigen", prefix)
         let e = try context.step("read eigendecomposition") { try GEMMAEigenFiles.read(prefix: prefix) }
-        if e.count == analysed.count && (analysed.count == famCount || e.count != famCount) { return e }
+        if e.count == analysed.count && (analysed.count == famCount || e.count != famCount) {
+            if e.count != famCount { context.setting("eigendecomposition", "of the \(e.count) analysed individuals, in .fam order") }
+            return e
+        }
         guard e.count == famCount else {
             throw FormatError(path: GEMMAEigenFiles.valuesPath(prefix),
-                              "\(e.count) eigenvalues, but there are \(famCount) individuals in the .fam and \(analysed.count) analysed")
+                              "\(e.count) eigenvalues, but there are \(famCount) individuals in the .fam and \(analysed.count) analysed; eigen files must cover the .fam or exactly the analysed individuals (GEMMA eigen files carry no IDs)")
         }
-        context.warn("\(famCount - analysed.count) individuals lack a trait or covariate: K is recomposed from the eigen files, subset to the \(analysed.count) analysed and decomposed again")
+        context.warn("\(famCount - analysed.count) of \(famCount) individuals lack a trait or covariate: K is recomposed from the eigen files on the \(analysed.count) analysed and decomposed again")
         return try context.step("eigendecomposition") {
-            var scaled = e.vectors
-            for j in 0..<e.count { for i in 0..<e.count { scaled[i, j] *= e.values[j] } }
-            let k = BLAS.product(scaled, e.vectors, transB: .transposed)
-            return try GRMEigen.decompose(subset(k, analysed))
+            var scaled = e.vectors.selectingRows(analysed)
+            let rows = scaled
+            for j in 0..<e.count { for i in 0..<analysed.count { scaled[i, j] *= e.values[j] } }
+            return try GRMEigen.decompose(BLAS.product(scaled, rows, transB: .transposed))
         }
+    case let .pcs(path, count):
+        context.input("pcs", path)
+        let file = try context.step("read PCs") { try Eigenvectors.read(path: path) }
+        let (scores, match) = try file.aligned(to: fam)
+        context.figure("PC rows matched", match.description)
+        if let absent = analysed.first(where: { scores[$0, 0].isNaN }) {
+            throw FormatError(path: path, "no PC scores for \(fam[absent].fid) \(fam[absent].iid), an analysed individual")
+        }
+        guard count < analysed.count else {
+            throw UsageError("--n-pcs \(count) needs more analysed individuals than PCs (\(analysed.count) analysed)")
+        }
+        let factor: Matrix<Double>
+        do {
+            factor = try PCRelatedness(scores: scores.selectingRows(analysed).selectingColumns(try file.leadingColumns(count)), count: count).factor
+        } catch let error as PCRelatednessError {
+            throw UsageError("--pcs \(path): \(error.description)")
+        }
+        context.setting("relatedness", "PC relatedness from \(count) PCs, decomposed from its low-rank factor")
+        return try context.step("eigendecomposition") { try LowRankEigen.decompose(factor: factor) }
     }
 }
 

@@ -16,6 +16,9 @@ public struct CompareSettings: Sendable {
     public var grm: String?
     /// A `gwasflow eigen` prefix of that GRM (reused when it applies), or the only relatedness input.
     public var eigen: String?
+    /// Instead: principal components (.eigenvec) and how many lead the paper's PC relatedness, for
+    /// the flows (low rank, as `normalize --pcs`) and the LMMs (`assoc --pcs`).
+    public var pcs: (path: String, count: Int)?
     /// Flow schedule settings shared by the two flow arms (the kind is set per arm).
     public var schedule = ScheduleSettings()
     /// Validation fraction of the flow training.
@@ -58,11 +61,19 @@ public struct CompareArm: Sendable {
 /// when a causal SNP lies within the clump radius (`kb`) of its index SNP on the same chromosome.
 @discardableResult
 public func compare(bfile: String, settings: CompareSettings, out: String, context: RunContext) throws -> [CompareArm] {
-    guard settings.grm != nil || settings.eigen != nil else { throw UsageError("compare needs --grm or --eigen") }
     let data = try context.step("read genotypes") { try PlinkDataset(prefix: bfile) }
     let famPath = bfile + ".fam"
-    let assocRelatedness: RelatednessSource = settings.grm.map { .grm($0) } ?? .eigen(settings.eigen!)
-    let flowRelatedness: NormalizeRelatedness = settings.grm.map { .grm(path: $0, eigen: settings.eigen) } ?? .eigen(prefix: settings.eigen!)
+    let assocRelatedness: RelatednessSource, flowRelatedness: NormalizeRelatedness
+    if let pcs = settings.pcs {
+        guard settings.grm == nil && settings.eigen == nil else { throw UsageError("compare takes --grm [--eigen] or --pcs, not both") }
+        (assocRelatedness, flowRelatedness) = (.pcs(path: pcs.path, count: pcs.count), .pcs(path: pcs.path, count: pcs.count))
+    } else if let grm = settings.grm {
+        (assocRelatedness, flowRelatedness) = (.grm(grm), .grm(path: grm, eigen: settings.eigen))
+    } else if let eigen = settings.eigen {
+        (assocRelatedness, flowRelatedness) = (.eigen(eigen), .eigen(prefix: eigen))
+    } else {
+        throw UsageError("compare needs --grm, --eigen or --pcs with --n-pcs")
+    }
     let truth = try settings.truth.map { try causalSNPs(path: $0) }
     var arms: [CompareArm] = []
 

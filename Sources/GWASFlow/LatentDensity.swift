@@ -8,8 +8,9 @@ import Numerics
 public struct LatentDensitySettings: Sendable, Equatable {
     /// Which model.
     public enum Kind: String, Sendable, CaseIterable {
-        /// Localised generative flow: `--layers` LGF layers of `couplingsPerLayer` conditional
-        /// affine couplings, u ∈ R^aux per layer, Gaussian heads with the `--hidden` widths.
+        /// Localised generative flow in the paper's form: `--layers` LGF layers of
+        /// `couplingsPerLayer` affine couplings followed by `exp(s(u)) ⊙ · + t(u)`, u ∈ R^aux per
+        /// layer, Gaussian heads and the u-network with the `--hidden` widths.
         case lgf
         /// Marginalizing flow: the `--model`-shaped plain flow on R^{p + aux}.
         case marginal
@@ -23,8 +24,11 @@ public struct LatentDensitySettings: Sendable, Equatable {
     public var samples = 256
     /// Importance samples per individual for the per-epoch validation NLL (model selection).
     public var validationSamples = 8
-    /// Conditional couplings in each LGF layer.
+    /// Couplings in each LGF layer.
     public var couplingsPerLayer = 2
+    /// Noise draws per individual in the training bound: 1 is the ELBO, K > 1 the importance-weighted
+    /// bound (i.i.d. fits only).
+    public var trainingSamples = 1
     /// Rounds of (λ stage, flow stage) of the alternating schedule with a relatedness matrix or PCs;
     /// the epochs are shared equally between stage 0 and the rounds.
     public var rounds = 3
@@ -80,11 +84,11 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
     case .lgf:
         let shape = LatentFlowModel<S>.LocalisedShape(dimension: p, layers: a.layers, latentDimension: latent.auxiliary,
                                                       couplings: latent.couplingsPerLayer, hidden: a.hidden,
-                                                      headHidden: a.hidden, indexing: .couplings)
+                                                      headHidden: a.hidden, indexing: .shiftScale)
         let model = LocalisedFlow<S>(dimension: p, layers: a.layers, latentDimension: latent.auxiliary,
                                      couplings: latent.couplingsPerLayer, hidden: a.hidden, headHidden: a.hidden,
-                                     indexing: .couplings, generator: &generator)
-        context.setting("model", "LGF: \(a.layers) layers × \(latent.couplingsPerLayer) conditional affine couplings, "
+                                     indexing: .shiftScale, generator: &generator)
+        context.setting("model", "LGF: \(a.layers) layers × (\(latent.couplingsPerLayer) affine couplings, exp(s(u)) ⊙ · + t(u)), "
                         + "u in R^\(latent.auxiliary), hidden \(a.hidden.map(String.init).joined(separator: "-")), "
                         + "\(model.parameterCount) parameters, \(S.self)")
         let seed = generator.next()
@@ -125,7 +129,13 @@ private func trainLatent<M: LatentVariableModel>(
             progress.advance(by: 1)
         }
     }
-    let trainer = LatentVariableTrainer(model: model, settings: training, validationSamples: latent.validationSamples)
+    let trainer = LatentVariableTrainer(model: model, settings: training, validationSamples: latent.validationSamples,
+                                        trainingSamples: latent.trainingSamples)
+    func requireELBO() throws {
+        if latent.trainingSamples > 1 {
+            throw UsageError("--train-samples above 1 (the importance-weighted bound) is for i.i.d. fits; drop it or the dependence option")
+        }
+    }
     switch structure {
     case nil, .independent?:
         let result = context.step("train \(latent.kind.rawValue)", total: training.epochs, unit: "epochs") { progress in
@@ -134,6 +144,7 @@ private func trainLatent<M: LatentVariableModel>(
         }
         return (result, "dependence\tiid\n")
     case let .blocks(blockOf, count)?:
+        try requireELBO()
         let objective = JointBlockObjective<S>(blockOf: blockOf, blockCount: count, initialRho: 0.1)
         let result = context.step("train \(latent.kind.rawValue) with block ρ", total: training.epochs, unit: "epochs") { progress in
             model.latentDimension > model.dimension
@@ -148,6 +159,7 @@ private func trainLatent<M: LatentVariableModel>(
         context.figure("mean ρ over blocks of more than one individual", meanRho)
         return (result, "dependence\tblocks\nrho_mean\t\(meanRho.isFinite ? "\(meanRho)" : "NA")\n")
     case let .relatedness(spectrum)?:
+        try requireELBO()
         var schedule = LatentVariableSchedule(training: training)
         let share = max(1, training.epochs / (latent.rounds + 1))
         schedule.rounds = latent.rounds
@@ -226,7 +238,7 @@ private func fitAndReport<M: LatentVariableModel>(
     try context.write(samples, to: out + ".samples.tsv")
 
     var metrics = "metric\tvalue\n"
-    metrics += "model\t\(latent.kind.rawValue)\n" + dependence + "parameters\t\(model.parameterCount)\nimportance_samples\t\(latent.samples)\n"
+    metrics += "model\t\(latent.kind.rawValue)\n" + dependence + "training_samples\t\(latent.trainingSamples)\nparameters\t\(model.parameterCount)\nimportance_samples\t\(latent.samples)\n"
     metrics += "train_nll\t\(trainNLL.mean)\ntrain_nll_se\t\(trainNLL.standardError)\n"
     metrics += "validation_nll\t\(validationNLL.map { "\($0.mean)" } ?? "NA")\n"
     metrics += "validation_nll_se\t\(validationNLL.map { "\($0.standardError)" } ?? "NA")\n"

@@ -34,8 +34,14 @@ struct AssocCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Relatedness matrix, GEMMA text (.cXX.txt/.sXX.txt) over the .fam individuals (default: grm in gwasflow.toml).", valueName: "FILE"))
     var grm: String?
 
-    @Option(help: ArgumentHelp("GEMMA eigen files PREFIX.eigenD.txt/PREFIX.eigenU.txt (instead of --grm).", valueName: "PREFIX"))
+    @Option(help: ArgumentHelp("GEMMA eigen files PREFIX.eigenD.txt/PREFIX.eigenU.txt (instead of --grm): over the .fam individuals (then, when some lack a trait or covariate, K is recomposed on the analysed ones and decomposed again in this run) or over exactly the analysed ones, in .fam order (GEMMA's -d/-u).", valueName: "PREFIX"))
     var eigen: String?
+
+    @Option(help: ArgumentHelp("Principal components (.eigenvec) for the paper's PC relatedness (instead of --grm); needs --n-pcs.", valueName: "FILE"))
+    var pcs: String?
+
+    @Option(help: ArgumentHelp("Leading PCs used with --pcs.", valueName: "K"))
+    var nPcs: Int?
 
     @Option(help: ArgumentHelp("Only SNPs on this chromosome.", valueName: "CHR"))
     var chr: String?
@@ -59,7 +65,9 @@ struct AssocCommand: ParsableCommand {
     var precision: String = "float"
 
     func validate() throws {
-        if grm != nil && eigen != nil { throw ValidationError("give --grm or --eigen, not both") }
+        if [grm != nil, eigen != nil, pcs != nil].filter({ $0 }).count > 1 { throw ValidationError("give one of --grm, --eigen, --pcs, not several") }
+        if (pcs == nil) != (nPcs == nil) { throw ValidationError("--pcs and --n-pcs K go together") }
+        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
         if !(maf >= 0 && maf <= 0.5) { throw ValidationError("--maf must be in [0, 0.5], got \(maf)") }
         if !(miss >= 0 && miss <= 1) { throw ValidationError("--miss must be in [0, 1], got \(miss)") }
         if !(r2 > 0 && r2 <= 1) { throw ValidationError("--r2 must be in (0, 1], got \(r2)") }
@@ -82,6 +90,8 @@ struct AssocCommand: ParsableCommand {
             let relatedness: RelatednessSource
             if let eigen {
                 relatedness = .eigen(eigen)
+            } else if let pcs, let nPcs {
+                relatedness = .pcs(path: pcs, count: nPcs)
             } else {
                 relatedness = .grm(try context.requiredPath(grm, or: .grm))
             }

@@ -37,6 +37,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Eigendecomposition prefix from gwasflow eigen (with --grm: reused when it applies; alone: the relatedness).", valueName: "PREFIX"))
     var eigen: String?
 
+    @Option(help: ArgumentHelp("Principal components (.eigenvec) for the paper's PC relatedness, used by the flows and the LMMs (instead of --grm); needs --n-pcs.", valueName: "FILE"))
+    var pcs: String?
+
+    @Option(help: ArgumentHelp("Leading PCs used with --pcs.", valueName: "K"))
+    var nPcs: Int?
+
     @Option(help: ArgumentHelp("Truth file of gwasflow simulate (chr, ps of each causal SNP).", valueName: "FILE"))
     var truth: String?
 
@@ -63,6 +69,9 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("\(name) must be at least 1, got \(v)")
         }
         if let p1, !(p1 > 0 && p1 <= 1) { throw ValidationError("--p1 must be in (0, 1], got \(p1)") }
+        if pcs != nil && (grm != nil || eigen != nil) { throw ValidationError("give --grm [--eigen] or --pcs, not both") }
+        if (pcs == nil) != (nPcs == nil) { throw ValidationError("--pcs and --n-pcs K go together") }
+        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
     }
 
     func run() throws {
@@ -71,8 +80,12 @@ struct CompareCommand: ParsableCommand {
             var settings = CompareSettings(pheno: pheno)
             settings.columns = try ColumnSelection(parsing: columns)
             settings.covar = context.path(covar, or: .covar)
-            settings.grm = eigen == nil ? try context.requiredPath(grm, or: .grm) : context.path(grm, or: .grm)
-            settings.eigen = eigen
+            if let pcs, let nPcs {
+                settings.pcs = (pcs, nPcs)
+            } else {
+                settings.grm = eigen == nil ? try context.requiredPath(grm, or: .grm) : context.path(grm, or: .grm)
+                settings.eigen = eigen
+            }
             settings.truth = truth
             settings.schedule.epochs = epochs
             settings.schedule.initialEpochs = initialEpochs

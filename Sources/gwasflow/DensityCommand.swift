@@ -33,7 +33,7 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Columns to model: 1-based positions (1,2,4 or 2-4) or header names.", valueName: "LIST"))
     var columns: String = "all"
 
-    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 conditional affine couplings) or marginal (marginalizing flow).", valueName: "KIND"))
+    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
     var model: String = "affine"
 
     @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u; marginal: auxiliary dimensions B.", valueName: "B"))
@@ -41,6 +41,9 @@ struct DensityCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("lgf and marginal: importance samples per individual for log-densities and NLLs.", valueName: "S"))
     var samples: Int = 256
+
+    @Option(name: .customLong("train-samples"), help: ArgumentHelp("lgf and marginal, i.i.d. fits: noise draws per individual in the training bound (1: the ELBO; K > 1: the importance-weighted bound, tighter, K times the cost).", valueName: "K"))
+    var trainSamples: Int = 1
 
     @Option(help: "Number of coupling layers.")
     var layers: Int = 16
@@ -170,7 +173,12 @@ struct DensityCommand: ParsableCommand {
         if pcs != nil && nPcs == nil { throw ValidationError("--pcs needs --n-pcs K (e.g. --n-pcs 40)") }
         if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
+        guard trainSamples >= 1 else { throw ValidationError("--train-samples must be at least 1, got \(trainSamples)") }
+        if trainSamples > 1 && (latentKind == nil || (sources == 1 && !iid)) {
+            throw ValidationError("--train-samples above 1 needs --model lgf or marginal fitted i.i.d. (no --grm, --eigen, --pcs or --blocks)")
+        }
         s.latent?.rounds = rounds
+        s.latent?.trainingSamples = trainSamples
         if iid {
             s.relatedness = .independent
         } else if let blocks {

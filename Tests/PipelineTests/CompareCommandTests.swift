@@ -50,7 +50,8 @@ final class CompareCommandTests: XCTestCase {
         let folder = try temporaryFolder(self)
         let data = Self.root.appendingPathComponent("testdata").path
         for (arguments, fragment) in [
-            (["--grm", "a.txt", "--eigen", "e"], "--grm or --eigen, not both"),
+            (["--grm", "a.txt", "--eigen", "e"], "one of --grm, --eigen, --pcs, not several"),
+            (["--pcs", "p.eigenvec"], "--pcs and --n-pcs K go together"),
             (["--grm", "a.txt", "--snps", "5-2"], "--snps expects FROM-TO"),
             (["--grm", "missing.cXX.txt"], "missing.cXX.txt"),
         ] {

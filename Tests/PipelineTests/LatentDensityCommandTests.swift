@@ -56,7 +56,9 @@ final class LatentDensityCommandTests: XCTestCase {
     func testBadLatentSettingsAreOneLineErrors() throws {
         let folder = try temporaryFolder(self)
         try Self.writeMoons(50, seed: 3, to: folder.appendingPathComponent("moons.txt"))
-        for extra in [["--model", "lgff"], ["--model", "lgf", "--aux", "0"], ["--model", "marginal", "--samples", "0"]] {
+        for extra in [["--model", "lgff"], ["--model", "lgf", "--aux", "0"], ["--model", "marginal", "--samples", "0"],
+                      ["--model", "lgf", "--train-samples", "0"], ["--model", "affine", "--train-samples", "4"],
+                      ["--model", "marginal", "--train-samples", "4", "--blocks", "FID"]] {
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--out", "q"] + extra, in: folder)
             XCTAssertEqual(result.status, 2, extra.joined(separator: " "))
             XCTAssertFalse(result.stderr.isEmpty)
@@ -73,8 +75,8 @@ final class LatentDensityCommandTests: XCTestCase {
         let values = Matrix<Double>(rows: rows.count, columns: 2, storage: (0..<2).flatMap { j in rows.map { $0[j] } })
         for model in ["lgf", "marginal"] {
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--model", model, "--samples", "16",
-                                                  "--layers", "2", "--hidden", "8,8", "--epochs", "2", "--batch", "32",
-                                                  "--out", model, "--quiet"], in: folder)
+                                                  "--train-samples", "3", "--layers", "2", "--hidden", "8,8", "--epochs", "2",
+                                                  "--batch", "32", "--out", model, "--quiet"], in: folder)
             XCTAssertEqual(result.status, 0, result.stderr)
             let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: folder.appendingPathComponent("\(model).model.json")))
             XCTAssertEqual(file.kind.rawValue, model)

@@ -141,17 +141,22 @@ final class LambdaRecoveryTests: XCTestCase {
 /// whole run. This small flow does not reproduce that divergence (it passes with the old schedule
 /// too): it guards the objective path, the testdata figures are in docs/benchmarks/dependence.md.
 final class AlternatingStabilityTests: XCTestCase {
-    func testObjectiveDoesNotJumpAfterLambdaStages() throws {
-        let g = TestData.pedigreeRelationship(count: 400, children: 3)
-        var generator = SeededGenerator(seed: 500)
-        let u = try TestData.matrixNormal(covariance: TestData.relatednessCovariance(g, lambda: 0.5), columns: 4, generator: &generator)
+    /// A small alternating run: 4 couplings (32-32), batches of 64, 20 + 3 × 10 epochs.
+    static let settings: ScheduleSettings = {
         var settings = ScheduleSettings()
         settings.architecture = FlowArchitecture(dimension: 4, layers: 4, hidden: [32, 32])
         settings.training.batchSize = 64
         settings.initialEpochs = 20
         settings.roundEpochs = 10
         settings.rounds = 3
-        let result = ScheduleRunner(settings: settings).run(data: LambdaRecoveryTests.map(u), validation: nil,
+        return settings
+    }()
+
+    func testObjectiveDoesNotJumpAfterLambdaStages() throws {
+        let g = TestData.pedigreeRelationship(count: 400, children: 3)
+        var generator = SeededGenerator(seed: 500)
+        let u = try TestData.matrixNormal(covariance: TestData.relatednessCovariance(g, lambda: 0.5), columns: 4, generator: &generator)
+        let result = ScheduleRunner(settings: Self.settings).run(data: LambdaRecoveryTests.map(u), validation: nil,
                                                             structure: .relatedness(try RelatednessSpectrum(grm: g)))
         let records = result.records
         for (k, r) in records.enumerated() where r.stage.hasPrefix("flow") {
@@ -172,14 +177,8 @@ final class AlternatingStabilityTests: XCTestCase {
         let training = try RelatednessSpectrum(grm: g.selectingRows(trainingRows).selectingColumns(trainingRows))
         let both = trainingRows + validationRows
         let heldOut = try RelatednessSpectrum(grm: g.selectingRows(both).selectingColumns(both)).rescaled(to: training.scale)
-        var settings = ScheduleSettings()
-        settings.architecture = FlowArchitecture(dimension: 4, layers: 4, hidden: [32, 32])
-        settings.training.batchSize = 64
-        settings.initialEpochs = 20
-        settings.roundEpochs = 10
-        settings.rounds = 3
-        let result = ScheduleRunner(settings: settings).run(data: x.selectingRows(trainingRows), validation: x.selectingRows(validationRows),
-                                                            structure: .relatedness(training), heldOut: heldOut)
+        let result = ScheduleRunner(settings: Self.settings).run(data: x.selectingRows(trainingRows), validation: x.selectingRows(validationRows),
+                                                                 structure: .relatedness(training), heldOut: heldOut)
         let flows = result.records.filter { $0.epochs > 0 }
         XCTAssertEqual(flows.map(\.stage), ["stage0", "flow1", "flow2", "flow3"])
         let best = flows.min { $0.heldOutNLL! < $1.heldOutNLL! }!

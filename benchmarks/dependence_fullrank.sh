@@ -9,12 +9,15 @@
 # costs what it costs for any G. Also prints the peak resident memory of the run.
 #
 #   benchmarks/dependence_fullrank.sh [N=10000] [THREADS=2]
+#   GWASFLOW=.build/release/gwasflow benchmarks/dependence_fullrank.sh   # an existing build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}; threads=${2:-2}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-swift build -c release --product gwasflow >/dev/null
-bin=$(swift build -c release --show-bin-path)/gwasflow
+if [ -n "${GWASFLOW:-}" ]; then bin=$GWASFLOW; else
+  swift build -c release --product gwasflow >/dev/null
+  bin=$(swift build -c release --show-bin-path)/gwasflow
+fi
 
 # U ~ MN(0, 0.5 I + 0.5 G, I₄) family by family, then a curved map on each pair of traits.
 python3 - "$work" "$n" <<'PY'

@@ -1,4 +1,5 @@
-/// Swish, `a · σ(a)`, applied in place to a `rows × columns` block plus a per-column bias
+/// Swish, `a · σ(a)`, applied in place to a `rows × columns` block (column j starts at
+/// `values + j · leading`; `derivative` has the same layout) plus a per-column bias
 /// (`a = value + bias[j]`), together with its derivative `σ(a)(1 + a(1 − σ(a))) = s + h(1 − s)`
 /// where s = σ(a), h = a·s. Adding the bias here saves a pass over the block.
 ///
@@ -8,15 +9,15 @@
 /// (the gradient-check precision) it uses the libm exponential.
 enum Swish {
     static func apply<S: FlowScalar>(_ values: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, rows: Int, columns: Int,
-                                     derivative: UnsafeMutablePointer<S>) {
+                                     leading: Int, derivative: UnsafeMutablePointer<S>) {
         if S.self == Float.self {
             applyFloat(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self),
-                       bias: UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self), rows: rows, columns: columns,
+                       bias: UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self), rows: rows, columns: columns, leading: leading,
                        derivative: UnsafeMutableRawPointer(derivative).assumingMemoryBound(to: Float.self))
             return
         }
         for j in 0..<columns {
-            let v = values + j * rows, d = derivative + j * rows, c = bias[j]
+            let v = values + j * leading, d = derivative + j * leading, c = bias[j]
             for i in 0..<rows {
                 let a = v[i] + c
                 let s = S.sigmoid(a)
@@ -28,9 +29,9 @@ enum Swish {
     }
 
     private static func applyFloat(_ values: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
-                                   columns: Int, derivative: UnsafeMutablePointer<Float>) {
+                                   columns: Int, leading: Int, derivative: UnsafeMutablePointer<Float>) {
         for j in 0..<columns {
-            let v = values + j * rows, d = derivative + j * rows, c = bias[j]
+            let v = values + j * leading, d = derivative + j * leading, c = bias[j]
             for i in 0..<rows {
                 let a = v[i] + c
                 let s = 1 / (1 + fastExp(-a))

@@ -67,20 +67,29 @@ final class MiniBatchObjectiveTests: XCTestCase {
         XCTAssertEqual(sum / Double(pairs), model.exactObjective(latent: u, logJacobian: [Double](repeating: 0, count: 30)), accuracy: 1e-12)
     }
 
+    /// The gradient of eq. (2) with respect to the batch's latent rows, for every kind with
+    /// pairwise terms (blocks, full-rank and low-rank relatedness), against central differences.
     func testGradientMatchesFiniteDifferences() throws {
-        let model = BlockCovariance(labels: (0..<40).map { "f\($0 / 5)" }, rho: 0.5)
         var generator = SeededGenerator(seed: 17)
-        let rows = Array(generator.permutation(40).prefix(10))
-        let u = TestData.normals(rows: 10, columns: 3, generator: &generator)
-        let objective = MiniBatchObjective<Double>(model: model)
-        let gradient = objective.evaluate(latent: u, rows: rows).gradient
-        let h = 1e-6
-        for k in u.storage.indices {
-            var plus = u, minus = u
-            plus.storage[k] += h
-            minus.storage[k] -= h
-            let numeric = (objective.evaluate(latent: plus, rows: rows).loss - objective.evaluate(latent: minus, rows: rows).loss) / (2 * h)
-            XCTAssertEqual(gradient.storage[k], numeric, accuracy: 1e-6)
+        let w = TestData.normals(rows: 40, columns: 3, generator: &generator)
+        let models: [any CovarianceModel] = [
+            BlockCovariance(labels: (0..<40).map { "f\($0 / 5)" }, rho: 0.5),
+            RelatednessCovariance(spectrum: try RelatednessSpectrum(grm: TestData.pedigreeRelationship(count: 40, children: 3)), lambda: 0.3),
+            RelatednessCovariance(spectrum: try RelatednessSpectrum(factor: w), lambda: 0.4),
+        ]
+        for model in models {
+            let rows = Array(generator.permutation(40).prefix(10))
+            let u = TestData.normals(rows: 10, columns: 3, generator: &generator)
+            let objective = MiniBatchObjective<Double>(model: model)
+            let gradient = objective.evaluate(latent: u, rows: rows).gradient
+            let h = 1e-6
+            for k in u.storage.indices {
+                var plus = u, minus = u
+                plus.storage[k] += h
+                minus.storage[k] -= h
+                let numeric = (objective.evaluate(latent: plus, rows: rows).loss - objective.evaluate(latent: minus, rows: rows).loss) / (2 * h)
+                XCTAssertEqual(gradient.storage[k], numeric, accuracy: 1e-6, "\(model.kind)")
+            }
         }
     }
 }

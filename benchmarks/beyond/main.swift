@@ -149,11 +149,14 @@ case "diagnose":
     diagnose(target: ToyTarget(rawValue: arguments[2])!, candidate: Candidate(rawValue: arguments[3])!,
              samples: Int(arguments[4])!, epochs: Int(arguments[5])!, rows: Int(arguments[6])!, seed: Int(arguments[7])!)
 case "dependent":
-    // beyond-bench dependent SEEDS EPOCHS [MAPS comma separated]
+    // beyond-bench dependent SEEDS EPOCHS [MAPS [MODELS [TRAININGS]], comma separated]
     try dependent(seeds: arguments.count > 2 ? Int(arguments[2])! : 3, epochs: arguments.count > 3 ? Int(arguments[3])! : 60,
                   lambda: 0.3,
                   maps: arguments.count > 4 ? arguments[4].split(separator: ",").map { SyntheticMap(rawValue: String($0))! }
-                                            : SyntheticMap.allCases)
+                                            : SyntheticMap.allCases,
+                  kinds: arguments.count > 5 ? arguments[5].split(separator: ",").map(String.init) : ["lgf", "marginal"],
+                  trainings: arguments.count > 6 ? arguments[6].split(separator: ",").map { DependentTraining(rawValue: String($0))! }
+                                                 : [.iid, .corrected])
 case "table1":
     let maps = arguments.count > 6 ? arguments[6].split(separator: ",").map { SyntheticMap(rawValue: String($0))! } : SyntheticMap.allCases
     try table1(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,

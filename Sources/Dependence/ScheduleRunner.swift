@@ -35,7 +35,8 @@ public struct StageRecord: Codable, Equatable, Sendable {
 
 /// A trained flow and how it got there.
 public struct ScheduleResult {
-    /// The selected flow (best i.i.d. validation NLL over every flow stage when validated).
+    /// The selected flow: over every flow stage when validated, the best held-out NLL given the
+    /// training individuals when `run` got a held-out spectrum, else the best i.i.d. validation NLL.
     public var flow: Flow<Float>
     /// Every stage, in order.
     public var records: [StageRecord]
@@ -239,7 +240,9 @@ private struct RunState {
     /// The learning-rate decay runs over the whole run (method.md §4: γ 0.9, about 32 decays over
     /// the run), not per stage: a stage starts at the rate where the previous one ended and takes
     /// its share of the decays. Restarting every stage at the initial rate with a fresh Adamax
-    /// (whose first steps move every weight by about the rate) made later stages diverge.
+    /// (whose first steps move every weight by about the rate) made later stages diverge; even at
+    /// the decayed rate the first epoch after a λ stage threw the fit off (training loss ~10² nats),
+    /// which the trainer's linear warm-up (`TrainingSettings.warmupSteps`) now prevents.
     @discardableResult
     mutating func trainStage<Objective: LatentObjective>(_ label: String, epochs: Int, objective: Objective, lambda: Double?,
                                                          finalModel: () -> any CovarianceModel) -> StageRecord
@@ -268,12 +271,15 @@ private struct RunState {
             rho = shared.isEmpty ? nil : shared.reduce(0) { $0 + blocks.rho[$1] } / Double(shared.count)
         }
         let objective = model.exactObjective(latent: u, logJacobian: logDet)
+        let heldOutScore = heldOutNLL(lambda: lambda, training: (u, logDet), objective: objective)
         let r = StageRecord(stage: label, lambda: lambda, rho: rho, objective: objective, validationNLL: score,
-                            heldOutNLL: heldOutNLL(lambda: lambda, training: (u, logDet), objective: objective),
-                            epochs: epochs, seconds: (ContinuousClock.now - started).seconds)
+                            heldOutNLL: heldOutScore, epochs: epochs, seconds: (ContinuousClock.now - started).seconds)
         record(r)
-        if let score, score < (best?.score ?? .infinity) {
-            best = (score, flow.parameters.map(\.value), label, lambda)
+        // With a held-out spectrum, stages are compared by the dependent model's NLL of the validation
+        // individuals given the training individuals under the stage's own λ: the i.i.d. NLL cannot see
+        // λ, so it let stage 0 (trained at the arbitrary initial λ) win over the stages at the learned λ.
+        if let selection = heldOutScore ?? score, selection < (best?.score ?? .infinity) {
+            best = (selection, flow.parameters.map(\.value), label, lambda)
         }
         return r
     }

@@ -7,8 +7,9 @@ import Numerics
 /// `settings.seed`, cuts it into batches of `batchSize` (a last batch of fewer than 2 rows is
 /// dropped for that epoch), and for each batch computes `L_B` (see `LatentObjective`), its
 /// gradient by `backward`, optionally clips the global gradient norm, and takes one optimizer
-/// step with coupled weight decay on the flow's parameters and a step-wise exponential
-/// learning-rate decay. A step with a non-finite loss or gradient is skipped and counted.
+/// step with coupled weight decay on the flow's parameters, a linear learning-rate warm-up over
+/// the first `warmupSteps` steps and a step-wise exponential learning-rate decay. A step with a
+/// non-finite loss or gradient is skipped and counted.
 ///
 /// With a validation matrix, the i.i.d. validation NLL is computed after each epoch; the
 /// parameters of the best epoch are restored at the end (and early stopping, if set, watches the
@@ -46,6 +47,12 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         data: Matrix<Scalar>, validation: Matrix<Scalar>? = nil, objective: Objective,
         onEpoch: (EpochSummary) -> Void = { _ in }
     ) -> TrainingResult where Objective.Scalar == Scalar {
+        SecondLane.training { run(data: data, validation: validation, objective: objective, onEpoch: onEpoch) }
+    }
+
+    private func run<Objective: LatentObjective>(
+        data: Matrix<Scalar>, validation: Matrix<Scalar>?, objective: Objective, onEpoch: (EpochSummary) -> Void
+    ) -> TrainingResult where Objective.Scalar == Scalar {
         let n = data.rows, p = flow.dimension
         precondition(data.columns == p, "train: data has \(data.columns) columns, the flow \(p)")
         precondition(n >= 2, "train: \(n) rows; at least 2 are needed for a batch")
@@ -54,6 +61,12 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         let batchesPerEpoch = n / bs + (tailRows >= 2 ? 1 : 0)
         let totalSteps = max(1, batchesPerEpoch * settings.epochs)
         let decayInterval = max(1, totalSteps / max(1, settings.decays))
+        // The rate of 0-based step `t`: warm-up, then step-wise decay.
+        let settings = settings
+        func rate(_ t: Int) -> Double {
+            let warmup = t < settings.warmupSteps ? Double(t + 1) / Double(settings.warmupSteps) : 1
+            return warmup * settings.learningRate * Foundation.pow(settings.decayRate, Double(t / decayInterval))
+        }
 
         let flowParameters = flow.parameters
         let all = flowParameters + objective.parameters
@@ -82,7 +95,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 rows.removeAll(keepingCapacity: true)
                 rows.append(contentsOf: order[start..<(start + b)])
                 start += b
-                let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+                let lr = rate(step)
                 step += 1
                 let loss: Double
                 if b == bs {
@@ -99,7 +112,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 }
             }
             let seconds = (clock.now - started).seconds, cpuSeconds = processCPUSeconds() - startedCPU
-            let lr = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+            let lr = rate(step)
             var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
                                        validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds,
                                        cpuSeconds: cpuSeconds)
@@ -172,9 +185,14 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         var squared = 0.0
         for q in parameters {
             q.gradient.withUnsafeBufferPointer { g in
-                var s: Scalar = 0
-                for v in g { s += v * v }
-                squared += Double(s)
+                // Four running sums, so the loop is not one chain of dependent additions.
+                var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
+                let n = g.count, full = n - n % 4
+                for i in stride(from: 0, to: full, by: 4) {
+                    s0 += g[i] * g[i]; s1 += g[i + 1] * g[i + 1]; s2 += g[i + 2] * g[i + 2]; s3 += g[i + 3] * g[i + 3]
+                }
+                for i in full..<n { s0 += g[i] * g[i] }
+                squared += Double((s0 + s1) + (s2 + s3))
             }
         }
         if !squared.isFinite { return false }

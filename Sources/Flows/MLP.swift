@@ -15,8 +15,9 @@ import Synchronization
 /// Two lanes: a batch of b ≥ 2 rows is always cut into the row blocks `[0, ⌈b/2⌉)` and
 /// `[⌈b/2⌉, b)`, each passed through the network with its own GEMMs (leading dimension b, so the
 /// blocks share the network's buffers). When OpenBLAS may use several threads, the two blocks
-/// run at once on two threads, each with single-threaded BLAS: at these sizes (128 × 128
-/// weights) that uses two cores far better than OpenBLAS's own threading of each small GEMM.
+/// run at once on two threads, each with single-threaded BLAS (during `FlowTrainer.train` BLAS is
+/// held at one thread for the whole run): at these sizes (128 × 128 weights) that uses two cores
+/// better than OpenBLAS's own threading of each small GEMM.
 /// The weight gradient is `(G + ∂_block0) + ∂_block1` in that order whether the blocks ran
 /// together or one after the other, so results do not depend on the thread count.
 public final class MLP<Scalar: FlowScalar> {
@@ -117,7 +118,9 @@ public final class MLP<Scalar: FlowScalar> {
         let half = (b + 1) / 2
         let threads = BLAS.threads
         func block(_ lane: Int) { body(lane, lane == 0 ? 0 : half, lane == 0 ? half : b - half) }
-        if threads > 1 {
+        if SecondLane.inTraining {
+            if SecondLane.shared.run(block) { return 2 }
+        } else if threads > 1 {
             BLAS.setThreads(1)
             let ran = SecondLane.shared.run(block)
             BLAS.setThreads(threads)
@@ -210,8 +213,24 @@ public final class MLP<Scalar: FlowScalar> {
 /// of 50–200 µs each, so waking a sleeping thread for each (tens of µs on a virtual machine)
 /// would eat the gain. The thread therefore spins for up to about a millisecond after a pass,
 /// which covers the gaps between the passes of a training step, before it blocks on a semaphore.
-private final class SecondLane: @unchecked Sendable {
+final class SecondLane: @unchecked Sendable {
     static let shared = SecondLane()
+
+    /// Set by the trainers for the length of a run when BLAS may use several threads: BLAS is
+    /// then held at one thread for the whole run (switching it per pass keeps OpenBLAS's own
+    /// worker thread spinning on the second core) and every pass uses the second lane.
+    nonisolated(unsafe) static var inTraining = false
+
+    /// Runs `body` with BLAS at one thread and the MLP passes on two lanes when BLAS was allowed
+    /// several threads; restores the BLAS setting afterwards.
+    static func training<R>(_ body: () -> R) -> R {
+        let threads = BLAS.threads
+        if threads < 2 || inTraining { return body() }
+        BLAS.setThreads(1)
+        inTraining = true
+        defer { inTraining = false; BLAS.setThreads(threads) }
+        return body()
+    }
 
     private let posted = Atomic<Int>(0)      // number of jobs handed over
     private let finished = Atomic<Int>(0)    // number of jobs completed

@@ -114,13 +114,14 @@ public func normalize(settings: NormalizeSettings, out: String, context: RunCont
     context.figure("training individuals", trainingRows.count)
     context.figure("validation individuals", validationRows.count)
     let structure = try context.step("relatedness structure") { try relatedness.structure(for: trainingRows, context: context) }
-    // Grid selection by validation NLL: the validation individuals are related to the training
-    // individuals, so their NLL is taken conditional on them under each λ's C, which needs G over
-    // both (one more decomposition, shared by the whole grid).
+    // Grid and alternating select by validation NLL: the validation individuals are related to the
+    // training individuals, so their NLL is taken conditional on them under each stage's λ, which needs
+    // G over both (one more decomposition, shared by every stage).
     var heldOut: RelatednessSpectrum?
-    if settings.schedule.kind == .grid, settings.schedule.gridSelection == .validation, !validationRows.isEmpty,
-       case let .relatedness(training) = structure {
-        context.setting("grid selection", "validation NLL conditional on the training individuals, −log p(X_V | X_T)/n_V under each λ")
+    let selectsOnHeldOut = settings.schedule.kind == .alternating
+        || (settings.schedule.kind == .grid && settings.schedule.gridSelection == .validation)
+    if selectsOnHeldOut, !validationRows.isEmpty, case let .relatedness(training) = structure {
+        context.setting("\(settings.schedule.kind.rawValue) selection", "validation NLL conditional on the training individuals, −log p(X_V | X_T)/n_V under each stage's λ")
         heldOut = try context.step("relatedness over training + validation individuals") {
             guard case let .relatedness(both) = try relatedness.structure(for: trainingRows + validationRows, context: context) else { return nil }
             return both.rescaled(to: training.scale)
@@ -192,6 +193,7 @@ private func scheduleSettingsLog(_ s: ScheduleSettings) -> [(String, String)] {
         ("schedule", s.kind.rawValue),
         ("flow", "\(s.architecture.layers) \(s.architecture.coupling.rawValue) couplings, hidden \(s.architecture.hidden)"),
         ("batch size", "\(s.training.batchSize)"), ("learning rate", "\(s.training.learningRate)"),
+        ("learning-rate warm-up (steps of each flow stage)", "\(s.training.warmupSteps)"),
         ("weight decay", "\(s.training.weightDecay)"), ("flow seed", "\(s.seed)"),
     ]
     switch s.kind {

@@ -116,7 +116,7 @@ final class LambdaRecoveryTests: XCTestCase {
         let heldOut = RelatednessSpectrum(eigen: GRMEigendecomposition(values: Self.spectrum.values, vectors: Self.spectrum.vectors.selectingRows(both),
                                                                        zeroedCount: 0)).rescaled(to: training.scale)
         var settings = Self.settings(.grid)
-        settings.epochs = 15
+        settings.epochs = 25
         let grid = settings.grid.sorted()
         let results = try Self.forEachTruth { index, truth in
             let x = try Self.simulate(lambda: truth, g: g, seed: 200 + UInt64(index)).x

@@ -81,23 +81,27 @@ func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap], ki
 }
 
 /// Trains as `training` says; returns the fitted λ (corrected) or the true one (oracle).
-func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, spectrum: RelatednessSpectrum,
+/// (With `validation` rows, every stage keeps its best epoch by the validation IS NLL with
+/// `validationSamples` draws per row.)
+func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, validation: Matrix<Float>? = nil,
+                                          validationSamples: Int = 8, spectrum: RelatednessSpectrum,
                                           settings: TrainingSettings, epochs: Int, training: DependentTraining,
                                           lambda: Double) -> Double?
     where M.Scalar == Float
 {
     var s = settings
     s.epochs = epochs
-    let trainer = LatentVariableTrainer(model: model, settings: s)
+    let trainer = LatentVariableTrainer(model: model, settings: s, validationSamples: validationSamples)
     switch training {
     case .iid:
-        _ = trainer.train(data: train, objective: StandardNormalObjective())
+        _ = trainer.train(data: train, validation: validation, objective: StandardNormalObjective())
         return nil
     case .oracle:
         let objective = MiniBatchObjective<Float>(model: RelatednessCovariance(spectrum: spectrum, lambda: lambda).cachingPrecision())
         _ = model.latentDimension > model.dimension
-            ? trainer.train(data: train, objective: LeadingColumnsObjective(inner: objective, columns: model.dimension))
-            : trainer.train(data: train, objective: objective)
+            ? trainer.train(data: train, validation: validation,
+                            objective: LeadingColumnsObjective(inner: objective, columns: model.dimension))
+            : trainer.train(data: train, validation: validation, objective: objective)
         return lambda
     case .corrected:
         break
@@ -106,5 +110,6 @@ func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, spec
     schedule.rounds = 3
     schedule.initialEpochs = epochs / 4
     schedule.roundEpochs = epochs / 4
-    return schedule.run(model: model, data: train, spectrum: spectrum).lambdas.last
+    schedule.validationSamples = validationSamples
+    return schedule.run(model: model, data: train, validation: validation, spectrum: spectrum).lambdas.last
 }

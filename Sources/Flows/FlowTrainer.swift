@@ -37,6 +37,64 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         }
     }
 
+    /// The trained parameters split between the two lanes of `SecondLane`, for the passes over all
+    /// of them between the flow's passes (each lane touches only its own parameters).
+    private final class ParameterSweep {
+        let parameters: [Parameter<Scalar>]
+        let lanes: [Range<Int>]
+        let squares: UnsafeMutablePointer<Double>   // per parameter, written by its lane
+
+        init(_ parameters: [Parameter<Scalar>]) {
+            self.parameters = parameters
+            lanes = SecondLane.halves(parameters.map(\.count))
+            squares = .allocate(capacity: max(1, parameters.count))
+            squares.initialize(repeating: 0, count: max(1, parameters.count))
+        }
+
+        deinit { squares.deallocate() }
+
+        func zeroGradients() {
+            SecondLane.both { lane in
+                for k in lanes[lane] { parameters[k].zeroGradient() }
+            }
+        }
+
+        /// The squared norm of all gradients: per parameter in `Scalar` with four running sums (so
+        /// the loop is not one chain of dependent additions), then summed in `Double` in order.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
+        func squaredGradientNorm() -> Double {
+            SecondLane.both { lane in
+                for k in lanes[lane] {
+                    squares[k] = parameters[k].gradient.withUnsafeBufferPointer { g in
+                        var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
+                        let n = g.count, full = n - n % 4
+                        for i in stride(from: 0, to: full, by: 4) {
+                            s0 += g[i] * g[i]; s1 += g[i + 1] * g[i + 1]; s2 += g[i + 2] * g[i + 2]; s3 += g[i + 3] * g[i + 3]
+                        }
+                        for i in full..<n { s0 += g[i] * g[i] }
+                        return Double((s0 + s1) + (s2 + s3))
+                    }
+                }
+            }
+            var squared = 0.0
+            for k in parameters.indices { squared += squares[k] }
+            return squared
+        }
+
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
+        func scaleGradients(by factor: Scalar) {
+            SecondLane.both { lane in
+                for k in lanes[lane] {
+                    parameters[k].gradient.withUnsafeMutableBufferPointer { g in
+                        for i in g.indices { g[i] *= factor }
+                    }
+                }
+            }
+        }
+    }
+
     /// Trains on the rows of `data` (`n × p`) and returns the per-epoch figures.
     ///
     /// - Parameters:
@@ -80,6 +138,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         rows.reserveCapacity(bs)
 
         var summaries: [EpochSummary] = []
+        let sweep = ParameterSweep(all)
         var checkpoint = BestCheckpoint(parameters: all)
         var stoppedEarly = false
         var step = 0
@@ -99,9 +158,9 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 step += 1
                 let loss: Double
                 if b == bs {
-                    loss = trainStep(&full, data: data, rows: rows, objective: objective, parameters: all)
+                    loss = trainStep(&full, data: data, rows: rows, objective: objective, sweep: sweep)
                 } else {
-                    loss = trainStep(&tail, data: data, rows: rows, objective: objective, parameters: all)
+                    loss = trainStep(&tail, data: data, rows: rows, objective: objective, sweep: sweep)
                 }
                 if loss.isFinite {
                     optimizer.step(learningRate: lr)
@@ -134,19 +193,18 @@ public final class FlowTrainer<Scalar: FlowScalar> {
     /// Forward, objective, backward and clipping for one batch; returns the loss, or a
     /// non-finite value when the step must be skipped.
     private func trainStep<Objective: LatentObjective>(
-        _ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], objective: Objective,
-        parameters: [Parameter<Scalar>]
+        _ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], objective: Objective, sweep: ParameterSweep
     ) -> Double where Objective.Scalar == Scalar {
-        let meanLogDet = forward(&batch, data: data, rows: rows, parameters: parameters)
+        let meanLogDet = forward(&batch, data: data, rows: rows, sweep: sweep)
         let loss = objective.evaluate(latent: batch.u, rows: rows, gradient: &batch.du) - meanLogDet
         if !loss.isFinite { return loss }
-        return backward(&batch, parameters: parameters) ? loss : .nan
+        return backward(&batch, sweep: sweep) ? loss : .nan
     }
 
     /// Gathers the batch rows, runs the flow forward, zeroes the gradients; returns the mean log-det.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    private func forward(_ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], parameters: [Parameter<Scalar>]) -> Double {
+    private func forward(_ batch: inout Batch, data: Matrix<Scalar>, rows: [Int], sweep: ParameterSweep) -> Double {
         let b = rows.count, n = data.rows, p = flow.dimension
         data.storage.withUnsafeBufferPointer { src in
             batch.x.storage.withUnsafeMutableBufferPointer { dst in
@@ -163,7 +221,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 }
             }
         }
-        for q in parameters { q.zeroGradient() }
+        sweep.zeroGradients()
         var sum = 0.0
         for i in 0..<b { sum += Double(batch.logDet[i]) }
         return sum / Double(b)
@@ -172,7 +230,7 @@ public final class FlowTrainer<Scalar: FlowScalar> {
     /// Back-propagates `batch.du` and the log-det term, then clips; false when the gradient is not finite.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    private func backward(_ batch: inout Batch, parameters: [Parameter<Scalar>]) -> Bool {
+    private func backward(_ batch: inout Batch, sweep: ParameterSweep) -> Bool {
         let b = batch.logDet.count
         batch.du.storage.withUnsafeBufferPointer { pg in
             batch.dLogDet.withUnsafeBufferPointer { pl in
@@ -182,27 +240,10 @@ public final class FlowTrainer<Scalar: FlowScalar> {
                 }
             }
         }
-        var squared = 0.0
-        for q in parameters {
-            q.gradient.withUnsafeBufferPointer { g in
-                // Four running sums, so the loop is not one chain of dependent additions.
-                var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
-                let n = g.count, full = n - n % 4
-                for i in stride(from: 0, to: full, by: 4) {
-                    s0 += g[i] * g[i]; s1 += g[i + 1] * g[i + 1]; s2 += g[i + 2] * g[i + 2]; s3 += g[i + 3] * g[i + 3]
-                }
-                for i in full..<n { s0 += g[i] * g[i] }
-                squared += Double((s0 + s1) + (s2 + s3))
-            }
-        }
+        let squared = sweep.squaredGradientNorm()
         if !squared.isFinite { return false }
         if let limit = settings.gradientClipNorm, squared.squareRoot() > limit {
-            let factor = Scalar(limit / squared.squareRoot())
-            for q in parameters {
-                q.gradient.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices { g[i] *= factor }
-                }
-            }
+            sweep.scaleGradients(by: Scalar(limit / squared.squareRoot()))
         }
         return true
     }

@@ -5,8 +5,9 @@ import Numerics
 /// reparametrised negative ELBO, with the base term from a pluggable `LatentObjective`.
 ///
 /// Same schedule as `FlowTrainer` (fresh permutation per epoch from `settings.seed`, last batch
-/// kept when it has at least 2 rows, Adamax/Adam with coupled weight decay, step-wise decay,
-/// optional clipping, non-finite steps skipped). The noise ε of every step comes from its own
+/// kept when it has at least 2 rows, Adamax/Adam with coupled weight decay, a linear learning-rate
+/// warm-up over the first `settings.warmupSteps` steps, step-wise decay, optional clipping,
+/// non-finite steps skipped; BLAS held at one thread for the run, the MLP passes on two lanes). The noise ε of every step comes from its own
 /// generator (seeded from `settings.seed`), so runs are reproducible. Model selection uses the
 /// importance-sampled validation NLL with `validationSamples` draws per row (fixed seed, so
 /// epochs are compared on the same draws); the best epoch's parameters are restored at the end.
@@ -38,6 +39,12 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         data: Matrix<Model.Scalar>, validation: Matrix<Model.Scalar>? = nil, objective: Objective,
         onEpoch: (EpochSummary) -> Void = { _ in }
     ) -> TrainingResult where Objective.Scalar == Model.Scalar {
+        SecondLane.training { run(data: data, validation: validation, objective: objective, onEpoch: onEpoch) }
+    }
+
+    private func run<Objective: LatentObjective>(
+        data: Matrix<Model.Scalar>, validation: Matrix<Model.Scalar>?, objective: Objective, onEpoch: (EpochSummary) -> Void
+    ) -> TrainingResult where Objective.Scalar == Model.Scalar {
         let n = data.rows
         precondition(trainingSamples == 1 || objective is StandardNormalObjective<Model.Scalar>,
                      "train: the importance-weighted bound (trainingSamples > 1) needs the standard normal base law")
@@ -45,6 +52,12 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         let bs = min(settings.batchSize, n)
         let batchesPerEpoch = n / bs + (n % bs >= 2 ? 1 : 0)
         let decayInterval = max(1, max(1, batchesPerEpoch * settings.epochs) / max(1, settings.decays))
+        // The rate of 0-based step `t`: warm-up, then step-wise decay (as in `FlowTrainer`).
+        let settings = settings
+        func rate(_ t: Int) -> Double {
+            let warmup = t < settings.warmupSteps ? Double(t + 1) / Double(settings.warmupSteps) : 1
+            return warmup * settings.learningRate * Foundation.pow(settings.decayRate, Double(t / decayInterval))
+        }
         let all = model.parameters + objective.parameters
         for q in objective.parameters { q.decays = false }
         let optimizer = Optimizer<Model.Scalar>(rule: Optimizer<Model.Scalar>.Rule(rawValue: settings.rule.rawValue)!,
@@ -63,7 +76,7 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
             while start + 2 <= n {
                 let rows = Array(order[start..<min(start + bs, n)])
                 start += rows.count
-                let rate = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
+                let lr = rate(step)
                 step += 1
                 for q in all { q.zeroGradient() }
                 let x = data.selectingRows(rows)
@@ -72,16 +85,15 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
                     : model.negativeELBO(x, noise: model.drawNoise(rows: rows.count, generator: &noise),
                                          rows: rows, objective: objective)
                 if loss.isFinite && clip(all) {
-                    optimizer.step(learningRate: rate)
+                    optimizer.step(learningRate: lr)
                     lossSum += loss
                     taken += 1
                 } else {
                     skipped += 1
                 }
             }
-            let rate = settings.learningRate * Foundation.pow(settings.decayRate, Double(step / decayInterval))
             var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
-                                       validationNLL: nil, learningRate: rate, skippedSteps: skipped,
+                                       validationNLL: nil, learningRate: rate(step), skippedSteps: skipped,
                                        seconds: (clock.now - started).seconds,
                                        cpuSeconds: processCPUSeconds() - startedCPU)
             if let validation {

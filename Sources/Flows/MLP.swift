@@ -12,14 +12,16 @@ import Synchronization
 /// `σ(a)(1 + a(1 − σ(a)))` are computed in one pass and the derivative is kept for `backward`;
 /// all buffers belong to the network and are reused, so a training step allocates nothing.
 ///
-/// Two lanes: a batch of b ≥ 2 rows is always cut into the row blocks `[0, ⌈b/2⌉)` and
-/// `[⌈b/2⌉, b)`, each passed through the network with its own GEMMs (leading dimension b, so the
-/// blocks share the network's buffers). When OpenBLAS may use several threads, the two blocks
-/// run at once on two threads, each with single-threaded BLAS (during `FlowTrainer.train` BLAS is
-/// held at one thread for the whole run): at these sizes (128 × 128 weights) that uses two cores
-/// better than OpenBLAS's own threading of each small GEMM.
-/// The weight gradient is `(G + ∂_block0) + ∂_block1` in that order whether the blocks ran
-/// together or one after the other, so results do not depend on the thread count.
+/// Two lanes: the forward pass and the back-propagation of dL/dA through the layers cut a batch
+/// of b rows into the row blocks `[0, ⌈b/2⌉)` and `[⌈b/2⌉, b)`, each passed through the network
+/// with its own GEMMs (leading dimension b, so the blocks share the network's buffers); the
+/// parameter gradients `X_lᵀ dA_l` and `1ᵀ dA_l` are then formed over all b rows, one lane taking
+/// the first ⌈out_l/2⌉ columns of every layer and the other the rest, each adding into disjoint
+/// parts of the gradients. When OpenBLAS may use several threads, the two lanes run at once on two
+/// threads, each with single-threaded BLAS (during `FlowTrainer.train` BLAS is held at one thread
+/// for the whole run): at these sizes (128 × 128 weights) that uses two cores better than
+/// OpenBLAS's own threading of each small GEMM. The lanes make the same BLAS calls whether they
+/// run together or one after the other, so results do not depend on the thread count.
 public final class MLP<Scalar: FlowScalar> {
     /// Widths from input to output, e.g. `[2, 128, 128, 4]`.
     public let widths: [Int]
@@ -30,10 +32,15 @@ public final class MLP<Scalar: FlowScalar> {
     private var derivatives: [ScratchBuffer<Scalar>]   // Swish' at each hidden layer
     private var gradients: [ScratchBuffer<Scalar>]     // dL/dA of each hidden layer
     private let ones = ScratchBuffer<Scalar>()
-    private let secondLaneGradient: ScratchBuffer<Scalar>   // the second block's parameter gradients, flat
-    private let offsets: [Int]                              // of each parameter in secondLaneGradient
+    // Per layer l, the addresses the lanes work on (see `Slot`), filled by `pinned` on the calling
+    // thread so that the lanes touch no Swift arrays or class references.
+    private let table: UnsafeMutablePointer<UnsafeMutablePointer<Scalar>>
     private var input: UnsafePointer<Scalar>?
     private var rows = 0
+
+    private enum Slot: Int, CaseIterable {
+        case weight, bias, weightGradient, biasGradient, activation, derivative, gradient
+    }
 
     /// A network with PyTorch's default `nn.Linear` initialisation (weights and biases uniform in
     /// ±1/√fan_in); with `zeroOutput` the last layer starts at zero, so the coupling it drives
@@ -58,14 +65,19 @@ public final class MLP<Scalar: FlowScalar> {
         activations = (0..<(widths.count - 1)).map { _ in ScratchBuffer() }
         derivatives = (0..<(widths.count - 2)).map { _ in ScratchBuffer() }
         gradients = (0..<(widths.count - 2)).map { _ in ScratchBuffer() }
-        var start = 0, offsets: [Int] = []
-        for p in params { offsets.append(start); start += p.count }
-        self.offsets = offsets
-        secondLaneGradient = ScratchBuffer(capacity: start)
+        let slots = (widths.count - 1) * Slot.allCases.count
+        table = .allocate(capacity: slots)
+        table.initialize(repeating: ones.pointer, count: slots)
     }
+
+    deinit { table.deallocate() }
 
     /// Number of dense layers.
     public var depth: Int { widths.count - 1 }
+
+    private func address(_ slot: Slot, _ layer: Int) -> UnsafeMutablePointer<Scalar> {
+        table[layer * Slot.allCases.count + slot.rawValue]
+    }
 
     /// Evaluates the network on `count` rows of `input` (`count × widths[0]`, leading dimension
     /// `count`); returns the output block (`count × widths.last`), valid until the next call.
@@ -81,7 +93,12 @@ public final class MLP<Scalar: FlowScalar> {
             activations[l].reserve(b * widths[l + 1])
             if l < depth - 1 { derivatives[l].reserve(b * widths[l + 1]) }
         }
-        inLanes(rows: b) { _, first, count in forwardBlock(first: first, count: count) }
+        pinned(gradients: false) {
+            SecondLane.both { lane in
+                let (first, count) = rowBlock(lane)
+                if count > 0 { forwardBlock(first: first, count: count) }
+            }
+        }
         return activations[depth - 1].pointer
     }
 
@@ -94,41 +111,48 @@ public final class MLP<Scalar: FlowScalar> {
         let one = ones.reserve(b)
         if one[0] != 1 || one[b - 1] != 1 { one.update(repeating: 1, count: b) }
         for l in 0..<(depth - 1) { gradients[l].reserve(b * widths[l + 1]) }
-        let lanes = inLanes(rows: b) { lane, first, count in
-            backwardBlock(first: first, count: count, outputGradient: outputGradient, inputGradient: inputGradient,
-                          into: lane == 0 ? nil : secondLaneGradient.pointer)
-        }
-        if lanes == 2 {
-            let second = secondLaneGradient.pointer
-            for (k, p) in parameters.enumerated() {
-                let part = second + offsets[k]
-                p.gradient.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices { g[i] += part[i] }
+        pinned(gradients: true) {
+            SecondLane.both { lane in
+                let (first, count) = rowBlock(lane)
+                if count > 0 {
+                    propagateBlock(first: first, count: count, outputGradient: outputGradient, inputGradient: inputGradient)
                 }
             }
+            SecondLane.both { lane in parameterGradients(lane: lane, outputGradient: outputGradient) }
         }
     }
 
-    /// Runs `body(lane, firstRow, rowCount)` on the two row blocks of a batch (one block when
-    /// b < 2), concurrently with single-threaded BLAS when OpenBLAS may use several threads;
-    /// returns the number of blocks.
-    @discardableResult
-    private func inLanes(rows b: Int, _ body: (Int, Int, Int) -> Void) -> Int {
-        if b < 2 { body(0, 0, b); return 1 }
-        let half = (b + 1) / 2
-        let threads = BLAS.threads
-        func block(_ lane: Int) { body(lane, lane == 0 ? 0 : half, lane == 0 ? half : b - half) }
-        if SecondLane.inTraining {
-            if SecondLane.shared.run(block) { return 2 }
-        } else if threads > 1 {
-            BLAS.setThreads(1)
-            let ran = SecondLane.shared.run(block)
-            BLAS.setThreads(threads)
-            if ran { return 2 }
+    /// The rows of lane 0 or 1: `[0, ⌈b/2⌉)` and `[⌈b/2⌉, b)`.
+    private func rowBlock(_ lane: Int) -> (first: Int, count: Int) {
+        let half = (rows + 1) / 2
+        return lane == 0 ? (0, half) : (half, rows - half)
+    }
+
+    /// Fills `table` with the current addresses of the weights, biases, buffers and (with
+    /// `gradients`) the parameter gradients, and runs `body` while they stay valid.
+    private func pinned(gradients withGradients: Bool, from k: Int = 0, _ body: () -> Void) {
+        if k == parameters.count {
+            for l in 0..<depth {
+                let base = table + l * Slot.allCases.count
+                base[Slot.activation.rawValue] = activations[l].pointer
+                if l < depth - 1 {
+                    base[Slot.derivative.rawValue] = derivatives[l].pointer
+                    base[Slot.gradient.rawValue] = gradients[l].pointer
+                }
+            }
+            body()
+            return
         }
-        block(0)
-        block(1)
-        return 2
+        let p = parameters[k], base = table + (k / 2) * Slot.allCases.count
+        let isWeight = k % 2 == 0
+        p.value.withUnsafeBufferPointer { v in
+            base[(isWeight ? Slot.weight : Slot.bias).rawValue] = UnsafeMutablePointer(mutating: v.baseAddress ?? UnsafePointer(ones.pointer))
+            if !withGradients { pinned(gradients: false, from: k + 1, body); return }
+            p.gradient.withUnsafeMutableBufferPointer { g in
+                base[(isWeight ? Slot.weightGradient : Slot.biasGradient).rawValue] = g.baseAddress ?? ones.pointer
+                pinned(gradients: true, from: k + 1, body)
+            }
+        }
     }
 
     /// The forward pass of rows `first..<first + count` (leading dimension `rows`).
@@ -137,79 +161,67 @@ public final class MLP<Scalar: FlowScalar> {
         var x = input! + first
         for l in 0..<depth {
             let nIn = widths[l], nOut = widths[l + 1]
-            let out = activations[l].pointer + first
+            let out = address(.activation, l) + first
+            let bias = UnsafePointer(address(.bias, l))
             let hidden = l < depth - 1
-            parameters[2 * l + 1].value.withUnsafeBufferPointer { bias in
-                // Hidden layers: A = X W, then bias and Swish in one pass. Output layer: bias, then += X W.
-                if hidden {
-                    if nIn == 0 { for j in 0..<nOut { (out + j * b).update(repeating: 0, count: m) } }
-                } else {
-                    for j in 0..<nOut { (out + j * b).update(repeating: bias[j], count: m) }
-                }
-                if nIn > 0 {
-                    parameters[2 * l].value.withUnsafeBufferPointer { w in
-                        Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(m), Int32(nOut), Int32(nIn), 1,
-                                    x, Int32(b), w.baseAddress!, Int32(nIn), hidden ? 0 : 1, out, Int32(b))
-                    }
-                }
-                if hidden {
-                    Swish.apply(out, bias: bias.baseAddress!, rows: m, columns: nOut, leading: b,
-                                derivative: derivatives[l].pointer + first)
-                }
+            // Hidden layers: A = X W, then bias and Swish in one pass. Output layer: bias, then += X W.
+            if hidden {
+                if nIn == 0 { for j in 0..<nOut { (out + j * b).update(repeating: 0, count: m) } }
+            } else {
+                for j in 0..<nOut { (out + j * b).update(repeating: bias[j], count: m) }
+            }
+            if nIn > 0 {
+                Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(m), Int32(nOut), Int32(nIn), 1,
+                            x, Int32(b), address(.weight, l), Int32(nIn), hidden ? 0 : 1, out, Int32(b))
+            }
+            if hidden {
+                Swish.apply(out, bias: bias, rows: m, columns: nOut, leading: b, derivative: address(.derivative, l) + first)
             }
             x = UnsafePointer(out)
         }
     }
 
-    /// The backward pass of rows `first..<first + count`: parameter gradients are added to the
-    /// parameters' own (`into == nil`) or written to `into` at `offsets` (the second block).
-    private func backwardBlock(first: Int, count m: Int, outputGradient: UnsafePointer<Scalar>,
-                               inputGradient: UnsafeMutablePointer<Scalar>, into: UnsafeMutablePointer<Scalar>?) {
+    /// dL/dA of every hidden layer and dL/d(input) for rows `first..<first + count`.
+    private func propagateBlock(first: Int, count m: Int, outputGradient: UnsafePointer<Scalar>,
+                                inputGradient: UnsafeMutablePointer<Scalar>) {
         let b = rows
-        let one = UnsafePointer(ones.pointer)
-        let beta: Scalar = into == nil ? 1 : 0
         var dA = outputGradient + first
         for l in stride(from: depth - 1, through: 0, by: -1) {
             let nIn = widths[l], nOut = widths[l + 1]
-            let x: UnsafePointer<Scalar> = (l == 0 ? input! : UnsafePointer(activations[l - 1].pointer)) + first
-            let w = parameters[2 * l], bias = parameters[2 * l + 1]
-            if nIn > 0 {
-                accumulate(w, at: offsets[2 * l], into: into) { dw in
-                    Scalar.gemm(CblasTrans, CblasNoTrans, Int32(nIn), Int32(nOut), Int32(m), 1,
-                                x, Int32(b), dA, Int32(b), beta, dw, Int32(nIn))
-                }
-            }
-            accumulate(bias, at: offsets[2 * l + 1], into: into) { db in
-                Scalar.gemv(CblasTrans, Int32(m), Int32(nOut), 1, dA, Int32(b), one, beta, db)
-            }
-            if nIn == 0 { break }
-            let dX = (l == 0 ? inputGradient : gradients[l - 1].pointer) + first
-            w.value.withUnsafeBufferPointer { wv in
-                Scalar.gemm(CblasNoTrans, CblasTrans, Int32(m), Int32(nIn), Int32(nOut), 1,
-                            dA, Int32(b), wv.baseAddress!, Int32(nIn), 0, dX, Int32(b))
-            }
+            if nIn == 0 { return }
+            let dX = (l == 0 ? inputGradient : address(.gradient, l - 1)) + first
+            Scalar.gemm(CblasNoTrans, CblasTrans, Int32(m), Int32(nIn), Int32(nOut), 1,
+                        dA, Int32(b), address(.weight, l), Int32(nIn), 0, dX, Int32(b))
             if l > 0 {
-                let d = derivatives[l - 1].pointer + first
-                for j in 0..<nIn {
-                    let column = dX + j * b, dj = d + j * b
-                    for i in 0..<m { column[i] *= dj[i] }
-                }
+                Swish.multiply(dX, by: address(.derivative, l - 1) + first, rows: m, columns: nIn, leading: b)
                 dA = UnsafePointer(dX)
             }
         }
     }
 
-    /// Hands `body` where a block's gradient of `parameter` goes: the parameter's own gradient
-    /// (`into == nil`), or its slot in `into`.
-    private func accumulate(_ parameter: Parameter<Scalar>, at offset: Int, into: UnsafeMutablePointer<Scalar>?,
-                            _ body: (UnsafeMutablePointer<Scalar>) -> Void) {
-        if let into { body(into + offset); return }
-        parameter.gradient.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    /// Adds lane `lane`'s columns of every layer's parameter gradients, over all rows:
+    /// `dW_l[:, cols] += X_lᵀ dA_l[:, cols]`, `db_l[cols] += dA_l[:, cols]ᵀ 1`.
+    private func parameterGradients(lane: Int, outputGradient: UnsafePointer<Scalar>) {
+        let b = rows
+        let one = UnsafePointer(ones.pointer)
+        for l in 0..<depth {
+            let nIn = widths[l], nOut = widths[l + 1]
+            let half = (nOut + 1) / 2
+            let (c0, n) = lane == 0 ? (0, half) : (half, nOut - half)
+            if n == 0 { continue }
+            let dA = (l == depth - 1 ? outputGradient : UnsafePointer(address(.gradient, l))) + c0 * b
+            if nIn > 0 {
+                let x: UnsafePointer<Scalar> = l == 0 ? input! : UnsafePointer(address(.activation, l - 1))
+                Scalar.gemm(CblasTrans, CblasNoTrans, Int32(nIn), Int32(n), Int32(b), 1,
+                            x, Int32(b), dA, Int32(b), 1, address(.weightGradient, l) + c0 * nIn, Int32(nIn))
+            }
+            Scalar.gemv(CblasTrans, Int32(b), Int32(n), 1, dA, Int32(b), one, 1, address(.biasGradient, l) + c0)
+        }
     }
 }
 
-/// The thread that runs the second row block of every `MLP` pass while the calling thread runs
-/// the first. One long-lived thread: a training epoch of the GWAS flow makes about 1,300 passes
+/// The thread that runs the second lane of every `MLP` pass (and of the trainers' parameter
+/// updates) while the calling thread runs the first. One long-lived thread: a training epoch of the GWAS flow makes about 1,300 passes
 /// of 50–200 µs each, so waking a sleeping thread for each (tens of µs on a virtual machine)
 /// would eat the gain. The thread therefore spins for up to about a millisecond after a pass,
 /// which covers the gaps between the passes of a training step, before it blocks on a semaphore.
@@ -230,6 +242,33 @@ final class SecondLane: @unchecked Sendable {
         inTraining = true
         defer { inTraining = false; BLAS.setThreads(threads) }
         return body()
+    }
+
+    /// Runs `body(0)` and `body(1)`: at once on this thread and the lane's when BLAS may use several
+    /// threads (with BLAS at one thread meanwhile) and the lane is free, else one after the other.
+    static func both(_ body: (Int) -> Void) {
+        if inTraining {
+            if shared.run(body) { return }
+        } else {
+            let threads = BLAS.threads
+            if threads > 1 {
+                BLAS.setThreads(1)
+                let ran = shared.run(body)
+                BLAS.setThreads(threads)
+                if ran { return }
+            }
+        }
+        body(0)
+        body(1)
+    }
+
+    /// Cuts items of the given sizes into two runs of consecutive indices of about equal total size,
+    /// one per lane.
+    static func halves(_ sizes: [Int]) -> [Range<Int>] {
+        let total = sizes.reduce(0, +)
+        var cut = 0, sum = 0
+        while cut < sizes.count, 2 * (sum + sizes[cut]) <= total + sizes[cut] { sum += sizes[cut]; cut += 1 }
+        return [0..<cut, cut..<sizes.count]
     }
 
     private let posted = Atomic<Int>(0)      // number of jobs handed over

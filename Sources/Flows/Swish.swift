@@ -1,19 +1,21 @@
+import CFlowKernels
+
 /// Swish, `a · σ(a)`, applied in place to a `rows × columns` block (column j starts at
 /// `values + j · leading`; `derivative` has the same layout) plus a per-column bias
 /// (`a = value + bias[j]`), together with its derivative `σ(a)(1 + a(1 − σ(a))) = s + h(1 − s)`
 /// where s = σ(a), h = a·s. Adding the bias here saves a pass over the block.
 ///
 /// This is the hottest elementwise loop of training (two `b × 128` blocks per coupling and batch).
-/// In `Float` it uses a branch-free exponential (Cephes `expf` polynomial after range reduction,
-/// relative error ≲ 2 ulp, argument clamped to ±87) that the compiler vectorises; in `Double`
-/// (the gradient-check precision) it uses the libm exponential.
+/// In `Float` it runs `gwf_swish` (CFlowKernels: a Cephes-style exponential after range reduction,
+/// vectorised for AVX-512 or AVX2 at run time, the same bits on every level; error bounds in
+/// FlowKernelTests); in `Double` (the gradient-check precision) it uses the libm exponential.
 enum Swish {
     static func apply<S: FlowScalar>(_ values: UnsafeMutablePointer<S>, bias: UnsafePointer<S>, rows: Int, columns: Int,
                                      leading: Int, derivative: UnsafeMutablePointer<S>) {
         if S.self == Float.self {
-            applyFloat(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self),
-                       bias: UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self), rows: rows, columns: columns, leading: leading,
-                       derivative: UnsafeMutableRawPointer(derivative).assumingMemoryBound(to: Float.self))
+            gwf_swish(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self),
+                      UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self),
+                      UnsafeMutableRawPointer(derivative).assumingMemoryBound(to: Float.self), rows, columns, leading)
             return
         }
         for j in 0..<columns {
@@ -28,34 +30,18 @@ enum Swish {
         }
     }
 
-    private static func applyFloat(_ values: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
-                                   columns: Int, leading: Int, derivative: UnsafeMutablePointer<Float>) {
-        for j in 0..<columns {
-            let v = values + j * leading, d = derivative + j * leading, c = bias[j]
-            for i in 0..<rows {
-                let a = v[i] + c
-                let s = 1 / (1 + fastExp(-a))
-                let h = a * s
-                v[i] = h
-                d[i] = s + h * (1 - s)
-            }
+    /// `values *= factors` elementwise on a `rows × columns` block (column stride `leading` for both):
+    /// back-propagation through Swish, with `factors` the derivative kept by `apply`.
+    static func multiply<S: FlowScalar>(_ values: UnsafeMutablePointer<S>, by factors: UnsafePointer<S>, rows: Int,
+                                        columns: Int, leading: Int) {
+        if S.self == Float.self {
+            gwf_multiply(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self),
+                         UnsafeRawPointer(factors).assumingMemoryBound(to: Float.self), rows, columns, leading)
+            return
         }
-    }
-
-    /// e^x in Float without branches or calls (Cephes expf), for x clamped to [−87, 87].
-    @inline(__always)
-    static func fastExp(_ x: Float) -> Float {
-        let x = Swift.min(Swift.max(x, -87), 87)
-        let t = x * 1.442_695_04 + 12_582_912   // 1.5·2²³: rounds x·log2(e) to an integer n in t's low bits
-        let n = t - 12_582_912
-        let r = (x - n * 0.693_359_375) - n * -2.121_944_4e-4
-        var p: Float = 1.987_569_15e-4
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        p = p * r * r + r + 1
-        return p * Float(bitPattern: (t.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+        for j in 0..<columns {
+            let v = values + j * leading, f = factors + j * leading
+            for i in 0..<rows { v[i] *= f[i] }
+        }
     }
 }

@@ -179,6 +179,22 @@ final class ConditionalGradientTests: XCTestCase {
         checkModel(model, x: GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 94),
                    noise: model.drawNoise(rows: 6, generator: &g), inputGradient: nil)
     }
+
+    /// With a learned proposal q(ε | x): the flow's and the proposal head's gradients (through
+    /// ε = μ(x) + σ(x)η and the −log q term), for the ELBO and the importance-weighted bound.
+    func testMarginalizingFlowWithProposalGradients() {
+        var g = SeededGenerator(seed: 95)
+        let model = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 3, hidden: [6]),
+                                              auxiliary: 2, proposalHidden: [5], generator: &g)
+        XCTAssertEqual(model.parameterCount, model.flow.parameters.reduce(0) { $0 + $1.count }
+                           + model.proposal!.parameters.reduce(0) { $0 + $1.count })
+        _ = model.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 96),
+                          noise: model.drawNoise(rows: 20, generator: &g))
+        Self.randomize(model.parameters, scale: 0.3, seed: 97)
+        checkModel(model, x: GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 98),
+                   noise: model.drawNoise(rows: 6, generator: &g), inputGradient: nil)
+        checkImportanceWeighted(model, x: GradientCheck.normalMatrix(rows: 5, columns: 2, seed: 99))
+    }
     /// The importance-weighted bound with K = 3 draws per row (fixed draws: the same seed for every
     /// evaluation) against finite differences in every parameter, and K = 1 equal to the negative ELBO.
     func checkImportanceWeighted<M: LatentVariableModel>(_ model: M, x: Matrix<Double>, file: StaticString = #filePath,

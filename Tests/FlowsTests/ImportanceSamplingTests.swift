@@ -39,6 +39,37 @@ final class ImportanceSamplingTests: XCTestCase {
         ConditionalGradientTests.randomize(coupling.parameters, scale: 0.2, seed: 102)
         let model = MarginalizingFlow<Double>(flow: coupling, auxiliary: 2)
         assertStandardNormalMarginal(model, seed: 103)
+        // The same flow with a learned proposal q(ε | x) of random weights: the weights p_f/q must
+        // still average to N(x; 0, I).
+        let proposal = GaussianHead<Double>(input: 2, dimension: 2, hidden: [6], generator: &g)
+        ConditionalGradientTests.randomize(proposal.parameters, scale: 0.2, seed: 104)
+        assertStandardNormalMarginal(MarginalizingFlow<Double>(flow: coupling, auxiliary: 2, proposal: proposal), seed: 105)
+    }
+
+    /// The interleaved layout ([x1, ε1 | x2, ε2], halves swapped after every coupling, the first
+    /// permutation undone at the end): with every coupling at the identity the flow is elementwise,
+    /// so the two leading latent columns depend on x alone (whatever ε) and the two others on ε alone.
+    func testInterleavedLayoutKeepsDataInLeadingColumns() {
+        var g = SeededGenerator(seed: 106)
+        let model = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 4, hidden: [6]),
+                                              auxiliary: 2, interleaved: true, generator: &g)
+        let permutations = (model.flow as! Flow<Double>).layers.compactMap { $0 as? Permutation<Double> }
+        XCTAssertEqual(permutations.first?.order, [0, 2, 1, 3])
+        XCTAssertEqual(permutations.last?.order, [0, 2, 1, 3])
+        XCTAssertEqual(permutations.dropFirst().dropLast().map(\.order), Array(repeating: [2, 3, 0, 1], count: 4))
+        for case let coupling as AffineCoupling<Double> in (model.flow as! Flow<Double>).layers {
+            for p in coupling.parameters.suffix(2) { p.value = p.value.map { _ in 0 } }
+        }
+        let x = GradientCheck.normalMatrix(rows: 8, columns: 2, seed: 107)
+        let (first, _) = model.forward(x, noise: model.drawNoise(rows: 8, generator: &g))
+        let (second, _) = model.forward(x, noise: model.drawNoise(rows: 8, generator: &g))
+        XCTAssertEqual(Array(first.storage[0..<16]), Array(second.storage[0..<16]))
+        for k in 16..<32 { XCTAssertNotEqual(first.storage[k], second.storage[k]) }
+        // The data columns are x up to ActNorm's per-column affine map: ranks preserved.
+        for j in 0..<2 {
+            let order = (0..<8).sorted { x[$0, j] < x[$1, j] }
+            XCTAssertEqual(order, (0..<8).sorted { first[$0, j] < first[$1, j] })
+        }
     }
 
     /// A localised layer whose bijection is the identity (zero output layer) has p(x) = N(x; 0, I)
@@ -90,6 +121,11 @@ final class ImportanceSamplingTests: XCTestCase {
         _ = model.forward(ToyTarget.twoMoons.sample(count: 200, generator: &g), noise: model.drawNoise(rows: 200, generator: &g))
         ConditionalGradientTests.randomize(model.parameters, scale: 0.4, seed: 132)
         checkGapShrinks(model, seed: 133)
+        let learned = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 3, hidden: [8]),
+                                                auxiliary: 2, proposalHidden: [8], generator: &g)
+        _ = learned.forward(ToyTarget.twoMoons.sample(count: 200, generator: &g), noise: learned.drawNoise(rows: 200, generator: &g))
+        ConditionalGradientTests.randomize(learned.parameters, scale: 0.4, seed: 134)
+        checkGapShrinks(learned, seed: 135)
     }
 
     /// A short run on two moons lowers the held-out IS NLL well below its start (the Gaussian fit

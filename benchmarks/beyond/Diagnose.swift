@@ -47,7 +47,9 @@ func diagnose(target: ToyTarget, candidate: Candidate, samples: Int, epochs: Int
     case .lgfShift:
         report(lgf(width: matchedWidth({ lgf(width: $0, indexing: .shiftScale, generator: &probe).parameterCount }, budget: budget),
                    indexing: .shiftScale, generator: &g))
-    case .marginal:
-        report(marginal(width: matchedWidth({ marginal(width: $0, generator: &probe).parameterCount }, budget: budget), generator: &g))
+    case .marginal, .marginalProposal, .marginalInterleaved, .marginalBoth:
+        let (q, i) = candidate.marginalVariant!
+        report(marginal(width: matchedWidth({ marginal(width: $0, proposal: q, generator: &probe).parameterCount }, budget: budget),
+                        proposal: q, interleaved: i, generator: &g))
     }
 }

@@ -1,6 +1,7 @@
 // Benchmark driver for docs/benchmarks/beyond.md (run by benchmarks/beyond.sh, never by the tests).
 //
-//   beyond-bench iid [seeds] [epochs] [K] [seed] [models]  plain affine vs LGF vs marginalizing (B = 2), matched parameter
+//   beyond-bench iid [seeds] [epochs] [K] [seed] [models] [rows] [batch]
+//                                            plain affine vs LGF vs marginalizing (B = 2), matched parameter
 //                                            counts, two rectangles and two moons: held-out NLL per seed (LGF and
 //                                            marginal trained on the K-draw importance-weighted bound)
 //   beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED   one fit's learning curve, test ELBO and IS NLL at growing S
@@ -9,6 +10,9 @@
 //   beyond-bench table1 [seeds] [epochs] [n] [paper|families] [maps] [schedules] [rounds]
 //                                            the paper's Table 1 (fixed covariance, λ = 0.5): baseline vs grid
 //                                            vs alternating, test NLL per map and seed (benchmarks/dependence_table1.sh)
+//   beyond-bench table1-latent [seeds] [epochs] [n] [maps] [models] [trainings] [batch]
+//                                            the same setting for LGF and marginalizing flows: i.i.d. vs corrected
+//                                            (alternating λ schedule) vs oracle (true λ)
 //
 // Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, seconds).
 import Dependence
@@ -21,6 +25,12 @@ enum Candidate: String, CaseIterable {
     case affine, lgf, marginal
     /// LGF with the paper's u-indexed elementwise affine map after plain couplings.
     case lgfShift = "lgf-shift"
+    /// Marginalizing flow with a learned proposal q(ε | x) (a Gaussian head of half width).
+    case marginalProposal = "marginal-q"
+    /// Marginalizing flow with the interleaved layout (`MarginalizingFlow(interleaved:)`).
+    case marginalInterleaved = "marginal-i"
+    /// Interleaved layout and learned proposal.
+    case marginalBoth = "marginal-iq"
 }
 
 /// A plain 2-D affine flow whose permutations alternate the halves (as the LGF layers do).
@@ -44,9 +54,25 @@ func lgf(width: Int, indexing: LocalisedLayer<Float>.Indexing = .couplings, gene
                          headHidden: [width / 2], indexing: indexing, generator: &generator)
 }
 
-func marginal(width: Int, generator: inout SeededGenerator) -> MarginalizingFlow<Float> {
+func marginal(width: Int, proposal: Bool = false, interleaved: Bool = false, generator: inout SeededGenerator)
+    -> MarginalizingFlow<Float>
+{
     MarginalizingFlow<Float>(architecture: FlowArchitecture(dimension: 4, layers: 8, hidden: [width, width]),
-                             auxiliary: 2, generator: &generator)
+                             auxiliary: 2, proposalHidden: proposal ? [width / 2] : nil, interleaved: interleaved,
+                             generator: &generator)
+}
+
+extension Candidate {
+    /// The marginalizing-flow variants: (learned proposal, interleaved layout), nil for the others.
+    var marginalVariant: (proposal: Bool, interleaved: Bool)? {
+        switch self {
+        case .marginal: (false, false)
+        case .marginalProposal: (true, false)
+        case .marginalInterleaved: (false, true)
+        case .marginalBoth: (true, true)
+        default: nil
+        }
+    }
 }
 
 /// The width whose model has the parameter count closest to `budget`.
@@ -75,7 +101,7 @@ func toyData(_ target: ToyTarget, seed: Int, rows: Int, testRows: Int) -> (Matri
     return (train, validation, Matrix<Float>(target.sample(count: testRows, generator: &data)))
 }
 
-/// Adamax lr 0.02, no weight decay, the given epochs, batch size and seed.
+/// Adamax lr 0.02, no weight decay, the given epochs, batch size and seed (warm-up: see BEYOND_WARMUP).
 func toySettings(epochs: Int, batch: Int, seed: Int) -> TrainingSettings {
     var settings = TrainingSettings()
     settings.epochs = epochs
@@ -83,22 +109,29 @@ func toySettings(epochs: Int, batch: Int, seed: Int) -> TrainingSettings {
     settings.learningRate = 0.02
     settings.weightDecay = 0
     settings.seed = UInt64(seed)
+    overrideWarmup(&settings)
     return settings
 }
 
-/// The i.i.d. table for `seeds`, with `samples` draws per row in the latent models' training bound.
-func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate]) {
+/// BEYOND_WARMUP=N sets the learning-rate warm-up steps (default `TrainingSettings.warmupSteps`).
+func overrideWarmup(_ settings: inout TrainingSettings) {
+    if let steps = ProcessInfo.processInfo.environment["BEYOND_WARMUP"].flatMap(Int.init) { settings.warmupSteps = steps }
+}
+
+/// The i.i.d. table for `seeds`, with `samples` draws per row in the latent models' training bound,
+/// `rows` training rows and batches of `batch`.
+func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows: Int = 1000, batch: Int = 64) {
     var probe = SeededGenerator(seed: 0)
     let affineWidth = 32
     let budget = plainFlow(couplings: 8, width: affineWidth, generator: &probe).parameterCount
     let lgfWidth = matchedWidth({ lgf(width: $0, generator: &probe).parameterCount }, budget: budget)
     let shiftWidth = matchedWidth({ lgf(width: $0, indexing: .shiftScale, generator: &probe).parameterCount }, budget: budget)
-    let marginalWidth = matchedWidth({ marginal(width: $0, generator: &probe).parameterCount }, budget: budget)
+    let proposalWidth = matchedWidth({ marginal(width: $0, proposal: true, generator: &probe).parameterCount }, budget: budget)
     print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds")
     for target in ToyTarget.allCases {
         for seed in seeds {
-            let (train, validation, test) = toyData(target, seed: seed, rows: 1000, testRows: 500)
-            let settings = toySettings(epochs: epochs, batch: 64, seed: seed)
+            let (train, validation, test) = toyData(target, seed: seed, rows: rows, testRows: 500)
+            let settings = toySettings(epochs: epochs, batch: batch, seed: seed)
             for candidate in candidates {
                 var g = SeededGenerator(seed: UInt64(seed))
                 let started = Date()
@@ -122,9 +155,11 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate]) {
                 case .lgfShift:
                     (parameters, nll, se) = fitLatentVariable(lgf(width: shiftWidth, indexing: .shiftScale, generator: &g), train,
                                                               validation, test, settings, samples: samples, &draws)
-                case .marginal:
-                    (parameters, nll, se) = fitLatentVariable(marginal(width: marginalWidth, generator: &g), train, validation,
-                                                              test, settings, samples: samples, &draws)
+                case .marginal, .marginalProposal, .marginalInterleaved, .marginalBoth:
+                    let (q, i) = candidate.marginalVariant!
+                    let width = q ? proposalWidth : matchedWidth({ marginal(width: $0, generator: &probe).parameterCount }, budget: budget)
+                    (parameters, nll, se) = fitLatentVariable(marginal(width: width, proposal: q, interleaved: i, generator: &g), train,
+                                                              validation, test, settings, samples: samples, &draws)
                 }
                 let seconds = Date().timeIntervalSince(started)
                 print("\(target.rawValue)\t\(candidate.rawValue)\t\(seed)\t\(parameters)\t\(String(format: "%.4f", nll))\t"
@@ -138,25 +173,28 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate]) {
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "iid":
-    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS]]: seeds 1...SEEDS, or only SEED (0: all); MODELS comma separated
+    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS [ROWS [BATCH]]]]: seeds 1...SEEDS, or only SEED (0: all);
+    // MODELS comma separated; ROWS training rows (1,000), BATCH batch size (64)
     let only = arguments.count > 5 ? Int(arguments[5])! : 0
     let seeds = only > 0 ? [only] : Array(1...(arguments.count > 2 ? Int(arguments[2])! : 5))
     let models = arguments.count > 6 ? arguments[6].split(separator: ",").map { Candidate(rawValue: String($0))! } : Candidate.allCases
     iid(seeds: seeds, epochs: arguments.count > 3 ? Int(arguments[3])! : 40, samples: arguments.count > 4 ? Int(arguments[4])! : 8,
-        candidates: models)
+        candidates: models, rows: arguments.count > 7 ? Int(arguments[7])! : 1000,
+        batch: arguments.count > 8 ? Int(arguments[8])! : 64)
 case "diagnose":
     // beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED
     diagnose(target: ToyTarget(rawValue: arguments[2])!, candidate: Candidate(rawValue: arguments[3])!,
              samples: Int(arguments[4])!, epochs: Int(arguments[5])!, rows: Int(arguments[6])!, seed: Int(arguments[7])!)
 case "dependent":
-    // beyond-bench dependent SEEDS EPOCHS [MAPS [MODELS [TRAININGS]], comma separated]
+    // beyond-bench dependent SEEDS EPOCHS [MAPS [MODELS [TRAININGS [BATCH]]], comma separated]
     try dependent(seeds: arguments.count > 2 ? Int(arguments[2])! : 3, epochs: arguments.count > 3 ? Int(arguments[3])! : 60,
                   lambda: 0.3,
                   maps: arguments.count > 4 ? arguments[4].split(separator: ",").map { SyntheticMap(rawValue: String($0))! }
                                             : SyntheticMap.allCases,
                   kinds: arguments.count > 5 ? arguments[5].split(separator: ",").map(String.init) : ["lgf", "marginal"],
                   trainings: arguments.count > 6 ? arguments[6].split(separator: ",").map { DependentTraining(rawValue: String($0))! }
-                                                 : [.iid, .corrected])
+                                                 : [.iid, .corrected],
+                  batch: arguments.count > 7 ? Int(arguments[7])! : 128)
 case "table1":
     let maps = arguments.count > 6 ? arguments[6].split(separator: ",").map { SyntheticMap(rawValue: String($0))! } : SyntheticMap.allCases
     try table1(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,
@@ -165,6 +203,16 @@ case "table1":
                schedules: arguments.count > 7 ? arguments[7].split(separator: ",").map { ScheduleKind(rawValue: String($0))! }
                    : [.baseline, .grid, .alternating],
                rounds: arguments.count > 8 ? Int(arguments[8])! : 4)
+case "table1-latent":
+    // beyond-bench table1-latent SEEDS EPOCHS N MAPS MODELS TRAININGS BATCH (lists comma separated)
+    func list<T>(_ k: Int, _ make: (String) -> T?, _ fallback: [T]) -> [T] {
+        arguments.count > k ? arguments[k].split(separator: ",").map { make(String($0))! } : fallback
+    }
+    try table1Latent(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,
+                     n: arguments.count > 4 ? Int(arguments[4])! : 1000, maps: list(5, SyntheticMap.init, SyntheticMap.allCases),
+                     kinds: list(6, Candidate.init, [.lgfShift, .marginalProposal]),
+                     trainings: list(7, DependentTraining.init, [.iid, .corrected]),
+                     batch: arguments.count > 8 ? Int(arguments[8])! : 128)
 default:
     FileHandle.standardError.write("usage: beyond-bench iid|dependent|table1 [seeds] [epochs] ...\n".data(using: .utf8)!)
     exit(2)

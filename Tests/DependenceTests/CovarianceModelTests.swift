@@ -63,6 +63,20 @@ final class CovarianceModelTests: XCTestCase {
         XCTAssertEqual(RelatednessCovariance.pieces(rank: 2_000), 1)
     }
 
+    /// Q is stored transposed, in place across several 64 × 64 tiles and a ragged last one, with
+    /// or without another reference to the eigenvectors (then they are copied, not overwritten).
+    func testSpectrumStoresQTransposed() throws {
+        var generator = SeededGenerator(seed: 5)
+        let n = 150
+        let q = TestData.normals(rows: n, columns: n, generator: &generator)
+        let kept = GRMEigendecomposition(values: (0..<n).map { 1 + Double($0) / Double(n) }, vectors: q, zeroedCount: 0)
+        let spectrum = RelatednessSpectrum(eigen: kept)
+        XCTAssertEqual(kept.vectors, q, "the caller's eigenvectors were overwritten")
+        XCTAssertEqual(spectrum.transposedVectors, q.transposed)
+        let owned = RelatednessSpectrum(eigen: GRMEigendecomposition(values: kept.values, vectors: q.selectingRows(Array(0..<n)), zeroedCount: 0))
+        XCTAssertEqual(owned.transposedVectors, q.transposed)
+    }
+
     func testGivenEigendecompositionIsReused() throws {
         let g = TestData.pedigreeRelationship(count: 40)
         let eigen = try GRMEigen.decompose(g, centering: false)

@@ -64,7 +64,13 @@ public struct BlockCovariance: CovarianceModel {
         return ((1 + (m - 2) * r) / delta, -r / delta)
     }
 
-    public func precisionBlock(rows: [Int]) -> Matrix<Double> {
+    public func precisionProduct(rows: [Int], latent u: Matrix<Double>) -> (product: Matrix<Double>, diagonal: [Double]) {
+        let a = precisionBlock(rows: rows)
+        return (BLAS.product(a, u), (0..<rows.count).map { a[$0, $0] })
+    }
+
+    /// A_BB: the b × b block of A among `rows` (zero across blocks).
+    func precisionBlock(rows: [Int]) -> Matrix<Double> {
         let b = rows.count
         var a = Matrix<Double>(rows: b, columns: b)
         let entries = rows.map { precisionEntries(block: blockOf[$0]) }

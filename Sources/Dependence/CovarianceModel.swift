@@ -4,8 +4,8 @@ import Numerics
 /// The row covariance C of the latent matrix U ~ MN(0, C, I_p) (method.md §1–2).
 ///
 /// A covariance model supplies what training needs and nothing n × n unless the kind itself is
-/// dense: log det C, the entries of A = C⁻¹ among the rows of one batch, and the exact trace
-/// term tr(Uᵀ A U) over all rows. The models are immutable values: a λ or ρ update builds a new
+/// dense: log det C, what the pairwise estimator of eq. (2) needs from A = C⁻¹ among the rows of one
+/// batch (`A_BB U_B` and `diag(A_BB)`), and the exact trace term tr(Uᵀ A U) over all rows. The models are immutable values: a λ or ρ update builds a new
 /// model, so every cached quantity (log det C, the spectral weights behind A) is recomputed with it.
 public protocol CovarianceModel {
     /// Number of individuals n (rows of U).
@@ -14,8 +14,10 @@ public protocol CovarianceModel {
     var kind: CovarianceKind { get }
     /// log det C.
     var logDeterminant: Double { get }
-    /// A_BB: the b × b block of A = C⁻¹ among `rows` (full symmetric, in the order given).
-    func precisionBlock(rows: [Int]) -> Matrix<Double>
+    /// For the batch `rows` (b indices) with latent rows `u` (b × p, in the order of `rows`), the
+    /// product `A_BB U_B` (b × p) and the diagonal of A_BB (b values), A_BB being the b × b block of
+    /// A = C⁻¹ among `rows`. A kind may get them without forming A_BB (`RelatednessCovariance`).
+    func precisionProduct(rows: [Int], latent u: Matrix<Double>) -> (product: Matrix<Double>, diagonal: [Double])
     /// tr(Uᵀ A U) for the full n × p latent matrix.
     func quadraticForm(_ u: Matrix<Double>) -> Double
 }

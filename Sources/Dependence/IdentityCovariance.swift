@@ -15,7 +15,9 @@ public struct IdentityCovariance: CovarianceModel {
     public var kind: CovarianceKind { .identity }
     public var logDeterminant: Double { 0 }
 
-    public func precisionBlock(rows: [Int]) -> Matrix<Double> { .identity(rows.count) }
+    public func precisionProduct(rows: [Int], latent u: Matrix<Double>) -> (product: Matrix<Double>, diagonal: [Double]) {
+        (u, [Double](repeating: 1, count: rows.count))
+    }
 
     public func quadraticForm(_ u: Matrix<Double>) -> Double {
         u.storage.reduce(0) { $0 + $1 * $1 }

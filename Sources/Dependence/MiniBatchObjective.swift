@@ -12,10 +12,11 @@ import Numerics
 ///
 /// and adding `−(1/b) Σ log|det J_f(x_i)|` (the trainer's own term) gives an unbiased estimate of
 /// −log p(X)/n. Writing `D = diag(A_BB)/b + offdiag(A_BB)(n − 1)/(b(b − 1))`, the quadratic part is
-/// `½ tr(U_Bᵀ D U_B)` and its gradient is `D U_B`: one b × b by b × p GEMM per batch gives both.
-/// The identity model takes its fast path (D = I/b, no block, no GEMM). A is read from the model
-/// given at construction; after a λ stage the schedule builds a new objective on the new model,
-/// so A and log det C are never stale. Arithmetic is in Double whatever the flow's scalar.
+/// `½ tr(U_Bᵀ D U_B)` and its gradient is `D U_B = ((n − 1)/(b(b − 1))) A_BB U_B +
+/// (1/b − (n − 1)/(b(b − 1))) diag(A_BB) U_B`: the model's `precisionProduct` gives both parts (for
+/// relatedness without forming A_BB). The identity model takes its fast path (D = I/b, no
+/// product). A is read from the model given at construction; after a λ stage the schedule builds a
+/// new objective on the new model, so A and log det C are never stale. Arithmetic is in Double whatever the flow's scalar.
 public final class MiniBatchObjective<Scalar: FlowScalar>: LatentObjective {
     /// The covariance model whose A and log det C this objective uses.
     public let model: any CovarianceModel
@@ -52,12 +53,15 @@ public final class MiniBatchObjective<Scalar: FlowScalar>: LatentObjective {
             let inverse = 1 / Double(b)
             gradient.storage.withUnsafeMutableBufferPointer { g in for k in 0..<g.count { g[k] *= inverse } }
         } else {
-            var d = model.precisionBlock(rows: rows)
-            let diagonal = 1 / Double(b), pairs = (n - 1) / (Double(b) * Double(b - 1))
-            d.storage.withUnsafeMutableBufferPointer { a in
-                for j in 0..<b { for i in 0..<b { a[i + j * b] *= i == j ? diagonal : pairs } }
+            // D U_B = pairs · A_BB U_B + (1/b − pairs) · diag(A_BB) U_B.
+            let (product, diagonal) = model.precisionProduct(rows: rows, latent: u)
+            let pairs = (n - 1) / (Double(b) * Double(b - 1)), own = 1 / Double(b) - pairs
+            gradient = product
+            gradient.storage.withUnsafeMutableBufferPointer { g in
+                u.storage.withUnsafeBufferPointer { x in
+                    for j in 0..<p { for i in 0..<b { g[i + j * b] = pairs * g[i + j * b] + own * diagonal[i] * x[i + j * b] } }
+                }
             }
-            gradient = BLAS.product(d, u)
         }
         var quadratic = 0.0
         u.storage.withUnsafeBufferPointer { x in

@@ -99,7 +99,11 @@ public struct ScheduleRunner {
         }
     }
 
-    /// Dense A pays off below this many individuals (a complete spectrum; 8n² bytes).
+    /// Dense A (`cachingPrecision`, 8n² bytes: 134 MB at the limit) pays off up to this many
+    /// individuals with a complete spectrum. Its O(n³) product cost 1.3–1.9 s per stage at n = 4,000
+    /// against 0.1–0.3 s saved per epoch (default stages run 25–250 epochs); at n = 10,000 it would
+    /// cost about 16× that per stage and 800 MB beside Qᵀ, while the O(b r p) pass over Qᵀ costs
+    /// well under a second per epoch (docs/benchmarks/dependence.md).
     static let densePrecisionLimit = 4_096
 
     fileprivate static func model(_ spectrum: RelatednessSpectrum, lambda: Double) -> any CovarianceModel {

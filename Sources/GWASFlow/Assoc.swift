@@ -81,20 +81,36 @@ public struct AssocResult {
 /// `.fam` individuals are recomposed into K, subset and decomposed again, as GEMMA would on `-k`).
 @discardableResult
 public func assoc(bfile: String, pheno: String, settings: AssocSettings, out: String, context: RunContext) throws -> AssocResult {
-    context.input("pheno", pheno)
     let data = try context.step("read genotypes") { try PlinkDataset(prefix: bfile) }
-    let table = try PhenotypeTable.read(path: pheno, fam: data.fam, columns: settings.columns)
+    let (table, covariates) = try readTraits(pheno: pheno, columns: settings.columns, covar: settings.covar, fam: data.fam, context: context)
+    return try associate(dataset: data, traits: table.values, names: table.names, covariates: covariates,
+                         settings: settings, out: out, context: context)
+}
+
+/// The selected traits and the covariates (`.fam`-aligned) as `assoc` reads them, logged.
+func readTraits(pheno: String, columns: ColumnSelection, covar: String?, fam: [FamRecord],
+                context: RunContext) throws -> (table: PhenotypeTable, covariates: Matrix<Double>?) {
+    context.input("pheno", pheno)
+    let table = try PhenotypeTable.read(path: pheno, fam: fam, columns: columns)
     context.input("traits", table.names.joined(separator: ","))
     context.figure("phenotype rows", table.match.description)
     var covariates: Matrix<Double>?
-    if let covar = settings.covar {
+    if let covar {
         context.input("covar", covar)
-        let c = try CovariateTable.read(path: covar, fam: data.fam)
+        let c = try CovariateTable.read(path: covar, fam: fam)
         for note in c.notes { context.figure("covariates", note) }
         covariates = c.values
     }
-    return try associate(dataset: data, traits: table.values, names: table.names, covariates: covariates,
-                         settings: settings, out: out, context: context)
+    return (table, covariates)
+}
+
+/// The `.fam` rows with every trait and every covariate present: the individuals `assoc` analyses
+/// (without covariates, the intercept alone).
+func analysedRows(traits: Matrix<Double>, covariates: Matrix<Double>?) -> [Int] {
+    (0..<traits.rows).filter { i in
+        (0..<traits.columns).allSatisfy { !traits[i, $0].isNaN }
+            && (covariates.map { c in (0..<c.columns).allSatisfy { !c[i, $0].isNaN } } ?? true)
+    }
 }
 
 /// The association on traits already in memory (`.fam`-aligned, NaN missing); what `assoc` and
@@ -105,9 +121,7 @@ public func associate(dataset data: PlinkDataset, traits: Matrix<Double>, names:
     guard traits.columns > 0 else { throw UsageError("no phenotype column selected") }
     let famCount = data.fam.count
     let w = covariates ?? Matrix(rows: famCount, columns: 1, repeating: 1)
-    let analysed = (0..<famCount).filter { i in
-        (0..<traits.columns).allSatisfy { !traits[i, $0].isNaN } && (0..<w.columns).allSatisfy { !w[i, $0].isNaN }
-    }
+    let analysed = analysedRows(traits: traits, covariates: covariates)
     context.figure("analysed individuals", "\(analysed.count) of \(famCount)")
     guard analysed.count > w.columns + 2 else {
         throw UsageError("only \(analysed.count) individuals have every selected trait and covariate; the model needs at least \(w.columns + 3)")
@@ -211,7 +225,7 @@ public func associate(dataset data: PlinkDataset, traits: Matrix<Double>, names:
 /// analysed rows, `U_a diag(d) U_aᵀ`, and decomposed again. That is exact (the centring GEMMA
 /// applies to the subset absorbs the centring over all individuals that the files carry), but it
 /// is an O(n³) step in every run, e.g. in each per-chromosome job; eigen files of exactly the
-/// analysed individuals (GEMMA's `-d/-u` convention) skip it.
+/// analysed individuals (GEMMA's `-d/-u` convention; `gwasflow eigen --pheno` writes them) skip it.
 func analysedEigen(_ source: RelatednessSource, fam: [FamRecord], analysed: [Int], context: RunContext) throws -> GRMEigendecomposition {
     let famCount = fam.count
     switch source {

@@ -2,16 +2,38 @@ import Formats
 import Numerics
 import Relatedness
 
+/// The individuals an association run analyses: those with every selected trait of `pheno` and
+/// every covariate of `covar` present (as `assoc` selects them).
+public struct AnalysedIndividuals {
+    /// Phenotype table, as `assoc --pheno`.
+    public var pheno: String
+    /// Its selected columns, as `assoc --columns`.
+    public var columns: ColumnSelection
+    /// Covariate table, as `assoc --covar` (nil: intercept only).
+    public var covar: String?
+
+    /// The selection of `assoc --pheno pheno --columns columns --covar covar`.
+    public init(pheno: String, columns: ColumnSelection = .all, covar: String? = nil) {
+        self.pheno = pheno
+        self.columns = columns
+        self.covar = covar
+    }
+}
+
 /// `gwasflow eigen`: GEMMA's `-eigen`, writing `PREFIX.eigenD.txt` and `PREFIX.eigenU.txt`.
 ///
 /// The matrix is `grm` (GEMMA text, or a GCTA `.grm.bin` prefix) or, without it, the GRM built
-/// from `bfile` with `settings` (as `gwasflow grm` would). As GEMMA's `-bfile P -k K -eigen` does,
-/// when `bfile` is given only the individuals with a `.fam` phenotype are kept (rows and columns
-/// of the others dropped) — unless none has one; then the matrix is double-centred, decomposed with
-/// LAPACK `dsyevd`, and eigenvalues below 1e-10 are set to 0 (see `GRMEigen`).
+/// from `bfile` with `settings` (as `gwasflow grm` would). With `analysed` (needs `bfile` for the
+/// IDs), K is restricted to the individuals `assoc` would analyse, in `.fam` order: its eigen files
+/// are then those of exactly the analysed individuals, which `assoc --eigen` uses as they are
+/// instead of recomposing and decomposing K again in every run (e.g. every per-chromosome job).
+/// Otherwise, as GEMMA's `-bfile P -k K -eigen` does, when `bfile` is given only the individuals
+/// with a `.fam` phenotype are kept (rows and columns of the others dropped) — unless none has one.
+/// Then the matrix is double-centred, decomposed with LAPACK `dsyevd`, and eigenvalues below
+/// 1e-10 are set to 0 (see `GRMEigen`).
 @discardableResult
-public func eigen(grm grmPath: String?, bfile: String?, settings: GRMSettings, out: String,
-                  context: RunContext) throws -> GRMEigendecomposition {
+public func eigen(grm grmPath: String?, bfile: String?, settings: GRMSettings, analysed selection: AnalysedIndividuals? = nil,
+                  out: String, context: RunContext) throws -> GRMEigendecomposition {
     let data = try bfile.map { b in try context.step("open genotypes") { try PlinkDataset(prefix: b) } }
     var matrix: Matrix<Double>
     if let grmPath {
@@ -29,7 +51,16 @@ public func eigen(grm grmPath: String?, bfile: String?, settings: GRMSettings, o
     } else {
         throw UsageError("nothing to decompose: pass --grm FILE (a GEMMA .cXX.txt/.sXX.txt or GCTA .grm.bin), or --bfile PREFIX to build the GRM")
     }
-    if let data {
+    if let selection {
+        guard let data else { throw UsageError("--pheno needs --bfile: its .fam lines the phenotype rows up with the GRM's individuals") }
+        let (table, covariates) = try readTraits(pheno: selection.pheno, columns: selection.columns, covar: selection.covar,
+                                                 fam: data.fam, context: context)
+        let kept = analysedRows(traits: table.values, covariates: covariates)
+        guard !kept.isEmpty else { throw FormatError(path: selection.pheno, "no .fam individual has every selected trait and covariate") }
+        context.figure("analysed individuals", "\(kept.count) of \(data.fam.count)")
+        context.setting("eigendecomposition", "of K restricted to the individuals assoc analyses with these traits and covariates, in .fam order")
+        matrix = subset(matrix, kept)
+    } else if let data {
         let kept = data.fam.indices.filter { data.fam[$0].hasGEMMAPhenotype }
         if !kept.isEmpty && kept.count < data.fam.count {
             context.warn("as GEMMA -eigen: decomposing the \(kept.count) of \(data.fam.count) individuals with a .fam phenotype; eigenU rows follow them in .fam order")

@@ -66,10 +66,14 @@ public final class RunContext: @unchecked Sendable {
         log.settings.append(.init(key, value.description))
     }
 
-    /// Records an input file or option in the log.
+    /// Records an input file or option in the log. A key already recorded with the same value (a
+    /// path resolved by `path(_:or:)` and later named again by the verb that reads it) is kept once.
     public func input(_ key: String, _ value: CustomStringConvertible) {
         lock.lock(); defer { lock.unlock() }
-        log.inputs.append(.init(key, value.description))
+        let text = value.description
+        let fromProject = "\(text) (from \(ProjectDefaults.fileName))"
+        guard !log.inputs.contains(where: { $0.key == key && ($0.value == text || $0.value == fromProject) }) else { return }
+        log.inputs.append(.init(key, text))
     }
 
     /// Records a result figure (`individuals: 600`, `lambda after stage 2: 0.83`) in the log.

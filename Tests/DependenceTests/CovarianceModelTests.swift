@@ -16,10 +16,13 @@ final class CovarianceModelTests: XCTestCase {
         let trace = zip(u.storage, au.storage).reduce(0) { $0 + $1.0 * $1.1 }
         XCTAssertEqual(model.quadraticForm(u), trace, accuracy: 1e-9 * trace, "tr(UᵀAU)", file: file, line: line)
         let rows = Array(generator.permutation(c.rows).prefix(9))
-        let block = model.precisionBlock(rows: rows)
-        for (j, rj) in rows.enumerated() {
-            for (i, ri) in rows.enumerated() {
-                XCTAssertEqual(block[i, j], a[ri, rj], accuracy: 1e-9, "A[\(ri), \(rj)]", file: file, line: line)
+        let ub = TestData.normals(rows: rows.count, columns: 3, generator: &generator)
+        let (product, diagonal) = model.precisionProduct(rows: rows, latent: ub)
+        for (i, ri) in rows.enumerated() {
+            XCTAssertEqual(diagonal[i], a[ri, ri], accuracy: 1e-9, "A[\(ri), \(ri)]", file: file, line: line)
+            for j in 0..<ub.columns {
+                let expected = rows.indices.reduce(0) { $0 + a[ri, rows[$1]] * ub[$1, j] }
+                XCTAssertEqual(product[i, j], expected, accuracy: 1e-9, "(A_BB U_B)[\(i), \(j)]", file: file, line: line)
             }
         }
     }
@@ -36,6 +39,42 @@ final class CovarianceModelTests: XCTestCase {
             try check(model, dense: TestData.relatednessCovariance(g, lambda: lambda), seed: 1)
             try check(model.cachingPrecision(), dense: TestData.relatednessCovariance(g, lambda: lambda), seed: 1)
         }
+    }
+
+    /// The parallel pass over Qᵀ: any cut of the r coordinates into ranges (uneven, one range
+    /// per coordinate, more ranges than coordinates) gives the one-range result.
+    func testPrecisionProductIndependentOfCoordinateCut() throws {
+        var generator = SeededGenerator(seed: 4)
+        let complete = try RelatednessSpectrum(grm: TestData.pedigreeRelationship(count: 50, children: 3))
+        let thin = try RelatednessSpectrum(factor: TestData.normals(rows: 50, columns: 3, generator: &generator))
+        for spectrum in [complete, thin] {
+            let model = RelatednessCovariance(spectrum: spectrum, lambda: 0.3)
+            let rows = Array(generator.permutation(50).prefix(11))
+            let u = TestData.normals(rows: 11, columns: 2, generator: &generator)
+            let one = model.precisionProduct(rows: rows, latent: u, pieces: 1)
+            for pieces in [2, 7, spectrum.rank, spectrum.rank + 3] {
+                let cut = model.precisionProduct(rows: rows, latent: u, pieces: pieces)
+                for k in one.product.storage.indices { XCTAssertEqual(cut.product.storage[k], one.product.storage[k], accuracy: 1e-12, "\(pieces) pieces") }
+                for i in 0..<11 { XCTAssertEqual(cut.diagonal[i], one.diagonal[i], accuracy: 1e-12, "\(pieces) pieces") }
+            }
+        }
+        XCTAssertEqual(RelatednessCovariance.pieces(rank: 10_000), 4)
+        XCTAssertEqual(RelatednessCovariance.pieces(rank: 4_096), 2)
+        XCTAssertEqual(RelatednessCovariance.pieces(rank: 2_000), 1)
+    }
+
+    /// Q is stored transposed, in place across several 64 × 64 tiles and a ragged last one, with
+    /// or without another reference to the eigenvectors (then they are copied, not overwritten).
+    func testSpectrumStoresQTransposed() throws {
+        var generator = SeededGenerator(seed: 5)
+        let n = 150
+        let q = TestData.normals(rows: n, columns: n, generator: &generator)
+        let kept = GRMEigendecomposition(values: (0..<n).map { 1 + Double($0) / Double(n) }, vectors: q, zeroedCount: 0)
+        let spectrum = RelatednessSpectrum(eigen: kept)
+        XCTAssertEqual(kept.vectors, q, "the caller's eigenvectors were overwritten")
+        XCTAssertEqual(spectrum.transposedVectors, q.transposed)
+        let owned = RelatednessSpectrum(eigen: GRMEigendecomposition(values: kept.values, vectors: q.selectingRows(Array(0..<n)), zeroedCount: 0))
+        XCTAssertEqual(owned.transposedVectors, q.transposed)
     }
 
     func testGivenEigendecompositionIsReused() throws {

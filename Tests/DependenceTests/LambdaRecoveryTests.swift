@@ -113,7 +113,7 @@ final class LambdaRecoveryTests: XCTestCase {
         let training = try RelatednessSpectrum(grm: g.selectingRows(trainingRows).selectingColumns(trainingRows))
         let both = trainingRows + validationRows
         // G over training then validation individuals: the shared spectrum with Q's rows reordered.
-        let heldOut = RelatednessSpectrum(eigen: GRMEigendecomposition(values: Self.spectrum.values, vectors: Self.spectrum.vectors.selectingRows(both),
+        let heldOut = RelatednessSpectrum(eigen: GRMEigendecomposition(values: Self.spectrum.values, vectors: Self.spectrum.transposedVectors.selectingColumns(both).transposed,
                                                                        zeroedCount: 0)).rescaled(to: training.scale)
         var settings = Self.settings(.grid)
         settings.epochs = 25

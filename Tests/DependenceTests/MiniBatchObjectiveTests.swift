@@ -67,6 +67,45 @@ final class MiniBatchObjectiveTests: XCTestCase {
         XCTAssertEqual(sum / Double(pairs), model.exactObjective(latent: u, logJacobian: [Double](repeating: 0, count: 30)), accuracy: 1e-12)
     }
 
+    /// The batch loss and gradient through `precisionProduct` equal eq. (2) written out with the
+    /// b × b block of a dense A = C⁻¹ (`D = diag(A_BB)/b + offdiag(A_BB)(n − 1)/(b(b − 1))`, loss
+    /// `(p/2) log 2π + (p/2n) log det C + ½ tr(U_Bᵀ D U_B)`, gradient `D U_B`), for every kind.
+    func testMatchesDenseBlockFormula() throws {
+        var generator = SeededGenerator(seed: 18)
+        let w = TestData.normals(rows: n, columns: 4, generator: &generator)
+        let g = TestData.pedigreeRelationship(count: n, children: 3)
+        let blocks = BlockCovariance(labels: (0..<n).map { "f\($0 / 6)" }, rho: 0.6)
+        let cases: [(any CovarianceModel, Matrix<Double>)] = [
+            (RelatednessCovariance(spectrum: try RelatednessSpectrum(grm: g), lambda: 0.25), TestData.relatednessCovariance(g, lambda: 0.25)),
+            (RelatednessCovariance(spectrum: try RelatednessSpectrum(grm: g), lambda: 0.25).cachingPrecision(), TestData.relatednessCovariance(g, lambda: 0.25)),
+            (RelatednessCovariance(spectrum: try RelatednessSpectrum(factor: w), lambda: 0.35),
+             TestData.relatednessCovariance(BLAS.product(w, w, transB: .transposed), lambda: 0.35)),
+            (blocks, TestData.blockCovariance(blockOf: blocks.blockOf, rho: blocks.rho)),
+        ]
+        for (model, c) in cases {
+            let a = try TestData.inverse(c)
+            for size in [2, b, 64] {
+                let rows = Array(generator.permutation(n).prefix(size))
+                let u = TestData.normals(rows: size, columns: p, generator: &generator)
+                var d = Matrix<Double>(rows: size, columns: size)
+                for (j, rj) in rows.enumerated() {
+                    for (i, ri) in rows.enumerated() {
+                        d[i, j] = a[ri, rj] * (i == j ? 1 / Double(size) : Double(n - 1) / Double(size * (size - 1)))
+                    }
+                }
+                let du = BLAS.product(d, u)
+                let quadratic = zip(u.storage, du.storage).reduce(0) { $0 + $1.0 * $1.1 }
+                let expected = 0.5 * Double(p) * log(2 * Double.pi) + Double(p) / Double(2 * n) * (try TestData.logDeterminant(c)) + 0.5 * quadratic
+                let result = MiniBatchObjective<Double>(model: model).evaluate(latent: u, rows: rows)
+                XCTAssertEqual(result.loss, expected, accuracy: 1e-10 * abs(expected), "\(model.kind), b = \(size)")
+                let scale = du.storage.reduce(0) { max($0, abs($1)) }
+                for k in du.storage.indices {
+                    XCTAssertEqual(result.gradient.storage[k], du.storage[k], accuracy: 1e-10 * scale, "\(model.kind), b = \(size)")
+                }
+            }
+        }
+    }
+
     /// The gradient of eq. (2) with respect to the batch's latent rows, for every kind with
     /// pairwise terms (blocks, full-rank and low-rank relatedness), against central differences.
     func testGradientMatchesFiniteDifferences() throws {

@@ -57,6 +57,32 @@ final class AssocRelatednessInputTests: XCTestCase {
         XCTAssertFalse(log.contains("analysed individuals: 800 of 800"), "some individuals lack TSH")
     }
 
+    /// `eigen --pheno`: K decomposed once over exactly the individuals `assoc` analyses (two traits
+    /// and the covariates: 745 of 800), so `assoc --eigen` takes the files as they are; its p-values
+    /// equal those of the path that recomposes K from eigen files over all 800 in every run.
+    func testEigenOfTheAnalysedIndividuals() throws {
+        let folder = try temporaryFolder(self)
+        let out = folder.path
+        _ = try run(["grm", "--bfile", data + "/sim", "--out", out + "/k"], in: folder)
+        _ = try run(["eigen", "--grm", out + "/k.cXX.txt", "--out", out + "/k"], in: folder)
+        let selection = ["--pheno", data + "/hormonal.tsv", "--columns", "TSH,FT4", "--covar", data + "/covariates.tsv"]
+        _ = try run(["eigen", "--grm", out + "/k.cXX.txt", "--bfile", data + "/sim", "--out", out + "/a"] + selection, in: folder)
+        let common = ["assoc", "--bfile", data + "/sim", "--chr", "1", "--precision", "double"] + selection
+        _ = try run(common + ["--eigen", out + "/k", "--out", out + "/all"], in: folder)
+        _ = try run(common + ["--eigen", out + "/a", "--out", out + "/analysed"], in: folder)
+        XCTAssertLessThan(try worstDifference(out + "/all.assoc.txt", out + "/analysed.assoc.txt"), 1e-6)
+        let values = try String(contentsOfFile: out + "/a.eigenD.txt", encoding: .utf8).split(separator: "\n")
+        let assocLog = try String(contentsOfFile: out + "/analysed.log", encoding: .utf8)
+        XCTAssertTrue(assocLog.contains("analysed individuals: \(values.count) of 800"), assocLog)
+        XCTAssertLessThan(values.count, 800)
+        XCTAssertFalse(assocLog.contains("K is recomposed"), assocLog)
+        XCTAssertTrue(try String(contentsOfFile: out + "/all.log", encoding: .utf8).contains("K is recomposed"))
+
+        let orphan = try GWASFlowProcess.run(["eigen", "--grm", out + "/k.cXX.txt", "--pheno", data + "/hormonal.tsv", "--out", out + "/x"], in: folder)
+        XCTAssertEqual(orphan.status, 2, orphan.stderr)
+        XCTAssertTrue(orphan.stderr.contains("--pheno needs --bfile"), orphan.stderr)
+    }
+
     /// `compare --pcs`: the three arms with PC relatedness for the flows and the LMMs.
     func testCompareTakesPCs() throws {
         let folder = try temporaryFolder(self)

@@ -152,6 +152,17 @@ final class CommandFrameTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: prefix + ".txt", encoding: .utf8), "hello\n")
     }
 
+    func testAnInputResolvedAndNamedAgainIsLoggedOnce() {
+        let context = RunContext(defaults: ProjectDefaults(values: [.grm: "k.cXX.txt"]))
+        _ = context.path("c.tsv", or: .covar)
+        context.input("covar", "c.tsv")
+        _ = context.path(nil, or: .grm)
+        context.input("grm", "k.cXX.txt")
+        context.input("covar", "other.tsv")
+        XCTAssertEqual(context.record.inputs, [.init("covar", "c.tsv"), .init("grm", "k.cXX.txt (from gwasflow.toml)"),
+                                               .init("covar", "other.tsv")])
+    }
+
     func testLogRecordsTheErrorWhenTheRunFails() throws {
         let dir = try temporaryFolder(self)
         let prefix = dir.appendingPathComponent("run").path

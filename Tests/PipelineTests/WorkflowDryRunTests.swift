@@ -85,6 +85,7 @@ final class WorkflowDryRunTests: XCTestCase {
             "gwasflow_grm_merge": 1,
             "gwasflow_eigen": 1,
             "gwasflow_normalize": groups * arms,
+            "gwasflow_eigen_analysed": groups * arms,
             "gwasflow_assoc": groups * arms * chromosomes,
             "gwasflow_gather_assoc": groups * arms,
             "gwasflow_loci": groups * arms,
@@ -110,7 +111,10 @@ final class WorkflowDryRunTests: XCTestCase {
         }
         XCTAssertTrue(commands.contains { $0.contains(" grm --") && $0.contains("--part 3/4") && $0.contains("--out out/grm/parts/grm ") })
         XCTAssertTrue(commands.contains { $0.contains(" grm-merge out/grm/parts/grm.part1of4.grmpart out/grm/parts/grm.part2of4.grmpart out/grm/parts/grm.part3of4.grmpart out/grm/parts/grm.part4of4.grmpart ") })
-        XCTAssertTrue(commands.contains { $0.contains(" assoc ") && $0.contains("--chr 22 ") && $0.contains("--threads 4 ") })
+        XCTAssertTrue(commands.contains { $0.contains(" assoc ") && $0.contains("--chr 22 ") && $0.contains("--threads 4 ")
+            && $0.contains("--eigen out/lipids/assoc/alternating/analysed ") })
+        XCTAssertTrue(commands.contains { $0.contains(" eigen --grm out/grm/grm.cXX.txt --bfile data/sim --pheno out/lipids/alternating.pheno.txt --covar data/covariates.tsv ")
+            && $0.contains("--out out/lipids/assoc/alternating/analysed ") })
         XCTAssertTrue(commands.contains { $0.contains(" normalize ") && $0.contains("--columns 1,2,3,4 ") && $0.contains("--schedule alternating") })
         // The SLURM profile passes the per-rule resources on.
         XCTAssertTrue(output.contains("mem_mb=64000"), "grm_part resources missing")
@@ -123,14 +127,14 @@ final class WorkflowDryRunTests: XCTestCase {
         XCTAssertNil(counts["gwasflow_grm_merge"])
         XCTAssertNil(counts["gwasflow_qc"])
         XCTAssertEqual(counts["gwasflow_assoc"], 2 * 2 * 3)
-        XCTAssertEqual(counts["total"], 1 + 1 + 4 + 12 + 4 + 4 + 2 + 1 + 1)
+        XCTAssertEqual(counts["total"], 1 + 1 + 4 + 4 + 12 + 4 + 4 + 2 + 1 + 1)
     }
 
     func testCompareCanBeSwitchedOff() throws {
         let counts = jobCounts(try dryRun(config: config(parts: 4, chromosomes: 22, qc: true) + "compare: {enabled: false}\n"))
         XCTAssertNil(counts["gwasflow_compare"])
         XCTAssertEqual(counts["gwasflow_report"], 1)
-        XCTAssertEqual(counts["total"], 111 - 2)
+        XCTAssertEqual(counts["total"], 115 - 2)
     }
 
     /// The GEMMA example of workflows/README.md, included into a fresh Snakefile as a user would,

@@ -38,10 +38,12 @@ enum DependentTraining: String, CaseIterable {
     case corrected
     /// The eq. (2) objective at the true λ in one stage of `epochs` (no λ stages, no restarts).
     case oracle
+    /// One oracle-style fit per λ of `lambdaGrid`, selected by validation NLL (`table1-latent` only).
+    case grid
 }
 
 func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap], kinds: [String] = ["lgf", "marginal"],
-               trainings: [DependentTraining] = [.iid, .corrected]) throws {
+               trainings: [DependentTraining] = [.iid, .corrected], batch: Int = 128) throws {
     let n = 1000
     let g = pedigree(count: n, children: 3)
     let sampler = try MatrixNormalSampler(relatedness: g)
@@ -55,16 +57,20 @@ func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap], ki
             let test = Matrix<Float>(testRows)
             let truth = map.meanNegativeLogLikelihood(testRows)
             var settings = TrainingSettings()
-            settings.batchSize = 128
+            settings.batchSize = batch
             settings.learningRate = 0.01
             settings.weightDecay = 0
             settings.seed = UInt64(seed)
+            overrideWarmup(&settings)
             for kind in kinds {
                 for training in trainings {
                     var w = SeededGenerator(seed: UInt64(seed))
                     let started = Date()
+                    // "lgf": the paper's form; "marginal" and its variants "marginal-q", "-i", "-iq".
+                    let variant = Candidate(rawValue: kind)?.marginalVariant
                     let model: any LatentVariableModel<Float> = kind == "lgf"
-                        ? lgf(width: 24, indexing: .shiftScale, generator: &w) : marginal(width: 24, generator: &w)
+                        ? lgf(width: 24, indexing: .shiftScale, generator: &w)
+                        : marginal(width: 24, proposal: variant!.proposal, interleaved: variant!.interleaved, generator: &w)
                     let lambdaHat = fitDependent(model, train: train, spectrum: spectrum, settings: settings,
                                                  epochs: epochs, training: training, lambda: lambda)
                     var draws = SeededGenerator(seed: 99 + UInt64(seed))
@@ -105,6 +111,8 @@ func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, vali
         return lambda
     case .corrected:
         break
+    case .grid:
+        preconditionFailure("fitDependent: the grid arm is run by table1Latent")
     }
     var schedule = LatentVariableSchedule(training: settings)
     schedule.rounds = 3

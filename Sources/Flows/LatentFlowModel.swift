@@ -54,6 +54,9 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
     /// Marginalizing flow: the flow on R^{D+B} and B.
     public var flow: FlowModel<Scalar>?
     public var auxiliary: Int?
+    /// Marginalizing flow with a learned proposal q(ε | x): its hidden widths and tensors (nil: N(0, I)).
+    public var proposalHidden: [Int]?
+    public var proposal: [FlowModel<Scalar>.NamedTensor]?
     /// The z-scoring applied to data before the model (nil: none).
     public var standardization: Standardization?
     /// Names of the modelled columns, in order (nil: unnamed).
@@ -92,6 +95,10 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
         guard let plain = model.flow as? Flow<Scalar> else { preconditionFailure("LatentFlowModel: the marginal flow is not a Flow") }
         flow = FlowModel(flow: plain, architecture: architecture)
         auxiliary = model.auxiliary
+        if let head = model.proposal {
+            proposalHidden = Array(head.network.widths.dropFirst().dropLast())
+            proposal = head.parameters.map { FlowModel<Scalar>.NamedTensor(name: $0.name, values: $0.value) }
+        }
     }
 
     /// The ActNorm layers of an LGF, layer by layer in order.
@@ -115,7 +122,18 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
             guard let flow, let auxiliary, auxiliary >= 1, flow.architecture.dimension > auxiliary else {
                 throw FlowModelError("marginal model without its flow or with a bad auxiliary dimension")
             }
-            return MarginalizingFlow(flow: try flow.makeFlow(), auxiliary: auxiliary)
+            guard let tensors = proposal, let hidden = proposalHidden else {
+                return MarginalizingFlow(flow: try flow.makeFlow(), auxiliary: auxiliary)
+            }
+            var unused = SeededGenerator(seed: 0)
+            let head = GaussianHead<Scalar>(input: flow.architecture.dimension - auxiliary, dimension: auxiliary, hidden: hidden,
+                                            generator: &unused)
+            let targets = head.parameters
+            guard targets.map(\.name) == tensors.map(\.name), zip(targets, tensors).allSatisfy({ $0.count == $1.values.count }) else {
+                throw FlowModelError("marginal proposal tensors do not match its hidden widths")
+            }
+            for (target, tensor) in zip(targets, tensors) { target.value = tensor.values }
+            return MarginalizingFlow(flow: try flow.makeFlow(), auxiliary: auxiliary, proposal: head)
         case .lgf:
             guard let s = localised, let tensors, let states = actNormInitialized,
                   let indexing = LocalisedLayer<Scalar>.Indexing(rawValue: s.indexing),

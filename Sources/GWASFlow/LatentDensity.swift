@@ -29,6 +29,12 @@ public struct LatentDensitySettings: Sendable, Equatable {
     /// Noise draws per individual in the training bound: 1 is the ELBO, K > 1 the importance-weighted
     /// bound (i.i.d. fits only).
     public var trainingSamples = 1
+    /// Marginal: a learned proposal q(ε | x) (a Gaussian head with the `--hidden` widths) instead of
+    /// the fixed N(0, I).
+    public var learnedProposal = false
+    /// Marginal: the interleaved layout of `MarginalizingFlow` (p + B and the number of couplings
+    /// even) instead of random permutations.
+    public var interleaved = false
     /// Rounds of (λ stage, flow stage) of the alternating schedule with a relatedness matrix or PCs;
     /// the epochs are shared equally between stage 0 and the rounds.
     public var rounds = 3
@@ -100,8 +106,15 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
     case .marginal:
         var architecture = a
         architecture.dimension = p + latent.auxiliary
-        let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: latent.auxiliary, generator: &generator)
+        if latent.interleaved && architecture.dimension % 2 != 0 {
+            throw UsageError("--interleaved needs p + --aux even: \(p) phenotype columns and --aux \(latent.auxiliary)")
+        }
+        let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: latent.auxiliary,
+                                         proposalHidden: latent.learnedProposal ? a.hidden : nil,
+                                         interleaved: latent.interleaved, generator: &generator)
         context.setting("model", "marginalizing flow: B = \(latent.auxiliary), \(a.layers) \(a.coupling) couplings on R^\(p + latent.auxiliary), "
+                        + (latent.interleaved ? "interleaved layout, " : "")
+                        + (latent.learnedProposal ? "learned proposal q(eps | x), " : "")
                         + "hidden \(a.hidden.map(String.init).joined(separator: "-")), \(model.parameterCount) parameters, \(S.self)")
         let seed = generator.next()
         return try fitAndReport(model, table: table, split: split, structure: structure, test: test, training: training,

@@ -45,6 +45,12 @@ struct DensityCommand: ParsableCommand {
     @Option(name: .customLong("train-samples"), help: ArgumentHelp("lgf and marginal, i.i.d. fits: noise draws per individual in the training bound (1: the ELBO; K > 1: the importance-weighted bound, tighter, K times the cost).", valueName: "K"))
     var trainSamples: Int = 1
 
+    @Flag(name: .customLong("learned-proposal"), help: "marginal: learn the importance-sampling proposal q(ε | x) (a Gaussian head with the --hidden widths) instead of the fixed N(0, I).")
+    var learnedProposal = false
+
+    @Flag(help: "marginal: interleaved layout (each coupling half holds half of the data and half of the auxiliary dimensions; the data end in the leading latent columns) instead of random permutations; needs p + --aux and --layers even.")
+    var interleaved = false
+
     @Option(help: "Number of coupling layers.")
     var layers: Int = 16
 
@@ -132,6 +138,14 @@ struct DensityCommand: ParsableCommand {
             s.latent = LatentDensitySettings(kind: latentKind)
             s.latent?.auxiliary = aux
             s.latent?.samples = samples
+            s.latent?.learnedProposal = learnedProposal
+            s.latent?.interleaved = interleaved
+        }
+        if (learnedProposal || interleaved) && latentKind != .marginal {
+            throw ValidationError("--learned-proposal and --interleaved are for --model marginal")
+        }
+        if interleaved && layers % 2 != 0 {
+            throw ValidationError("--interleaved needs an even --layers, got \(layers)")
         }
         let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {

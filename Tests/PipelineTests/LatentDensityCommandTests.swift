@@ -58,7 +58,8 @@ final class LatentDensityCommandTests: XCTestCase {
         try Self.writeMoons(50, seed: 3, to: folder.appendingPathComponent("moons.txt"))
         for extra in [["--model", "lgff"], ["--model", "lgf", "--aux", "0"], ["--model", "marginal", "--samples", "0"],
                       ["--model", "lgf", "--train-samples", "0"], ["--model", "affine", "--train-samples", "4"],
-                      ["--model", "marginal", "--train-samples", "4", "--blocks", "FID"]] {
+                      ["--model", "marginal", "--train-samples", "4", "--blocks", "FID"], ["--model", "lgf", "--learned-proposal"],
+                      ["--model", "marginal", "--interleaved", "--layers", "3"], ["--model", "marginal", "--interleaved", "--aux", "1"]] {
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--out", "q"] + extra, in: folder)
             XCTAssertEqual(result.status, 2, extra.joined(separator: " "))
             XCTAssertFalse(result.stderr.isEmpty)
@@ -73,20 +74,24 @@ final class LatentDensityCommandTests: XCTestCase {
         let rows = try String(contentsOf: path, encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: " ").dropFirst(2).map { Double($0)! } }
         let values = Matrix<Double>(rows: rows.count, columns: 2, storage: (0..<2).flatMap { j in rows.map { $0[j] } })
-        for model in ["lgf", "marginal"] {
+        // "marginal-q": the marginalizing flow with a learned proposal and the interleaved layout.
+        for out in ["lgf", "marginal", "marginal-q"] {
+            let model = out == "lgf" ? "lgf" : "marginal"
+            let extra = out == "marginal-q" ? ["--learned-proposal", "--interleaved"] : []
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--model", model, "--samples", "16",
                                                   "--train-samples", "3", "--layers", "2", "--hidden", "8,8", "--epochs", "2",
-                                                  "--batch", "32", "--out", model, "--quiet"], in: folder)
+                                                  "--batch", "32", "--out", out, "--quiet"] + extra, in: folder)
             XCTAssertEqual(result.status, 0, result.stderr)
-            let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: folder.appendingPathComponent("\(model).model.json")))
+            let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: folder.appendingPathComponent("\(out).model.json")))
             XCTAssertEqual(file.kind.rawValue, model)
+            XCTAssertEqual(file.proposalHidden, out == "marginal-q" ? [8, 8] : nil)
             XCTAssertEqual(file.importanceSamples, 16)
             let reloaded = try file.makeModel()
             let estimate = file.logDensity(values, model: reloaded)
-            let written = try Self.table(folder.appendingPathComponent("\(model).logdensity.tsv")).dropFirst()
+            let written = try Self.table(folder.appendingPathComponent("\(out).logdensity.tsv")).dropFirst()
             XCTAssertEqual(written.map { Int($0[0])! }, Array(1...120))
-            XCTAssertEqual(written.map { Double($0[2])! }, estimate.logDensity, model)
-            XCTAssertEqual(written.map { Double($0[3])! }, estimate.monteCarloError, model)
+            XCTAssertEqual(written.map { Double($0[2])! }, estimate.logDensity, out)
+            XCTAssertEqual(written.map { Double($0[3])! }, estimate.monteCarloError, out)
         }
     }
 

@@ -120,7 +120,8 @@ func overrideWarmup(_ settings: inout TrainingSettings) {
 
 /// The i.i.d. table for `seeds`, with `samples` draws per row in the latent models' training bound,
 /// `rows` training rows and batches of `batch`.
-func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows: Int = 1000, batch: Int = 64) {
+func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows: Int = 1000, batch: Int = 64,
+         targets: [ToyTarget] = ToyTarget.allCases) {
     var probe = SeededGenerator(seed: 0)
     let affineWidth = 32
     let budget = plainFlow(couplings: 8, width: affineWidth, generator: &probe).parameterCount
@@ -128,7 +129,7 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
     let shiftWidth = matchedWidth({ lgf(width: $0, indexing: .shiftScale, generator: &probe).parameterCount }, budget: budget)
     let proposalWidth = matchedWidth({ marginal(width: $0, proposal: true, generator: &probe).parameterCount }, budget: budget)
     print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds")
-    for target in ToyTarget.allCases {
+    for target in targets {
         for seed in seeds {
             let (train, validation, test) = toyData(target, seed: seed, rows: rows, testRows: 500)
             let settings = toySettings(epochs: epochs, batch: batch, seed: seed)
@@ -173,14 +174,15 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "iid":
-    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS [ROWS [BATCH]]]]: seeds 1...SEEDS, or only SEED (0: all);
-    // MODELS comma separated; ROWS training rows (1,000), BATCH batch size (64)
+    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS [ROWS [BATCH [TARGETS]]]]]: seeds 1...SEEDS, or only SEED
+    // (0: all); MODELS and TARGETS comma separated; ROWS training rows (1,000), BATCH batch size (64)
     let only = arguments.count > 5 ? Int(arguments[5])! : 0
     let seeds = only > 0 ? [only] : Array(1...(arguments.count > 2 ? Int(arguments[2])! : 5))
     let models = arguments.count > 6 ? arguments[6].split(separator: ",").map { Candidate(rawValue: String($0))! } : Candidate.allCases
     iid(seeds: seeds, epochs: arguments.count > 3 ? Int(arguments[3])! : 40, samples: arguments.count > 4 ? Int(arguments[4])! : 8,
         candidates: models, rows: arguments.count > 7 ? Int(arguments[7])! : 1000,
-        batch: arguments.count > 8 ? Int(arguments[8])! : 64)
+        batch: arguments.count > 8 ? Int(arguments[8])! : 64,
+        targets: arguments.count > 9 ? arguments[9].split(separator: ",").map { ToyTarget(rawValue: String($0))! } : ToyTarget.allCases)
 case "diagnose":
     // beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED
     diagnose(target: ToyTarget(rawValue: arguments[2])!, candidate: Candidate(rawValue: arguments[3])!,

@@ -17,7 +17,7 @@
 #   8 couplings on R^4 with the interleaved layout and a learned proposal q(eps | x); marginal = the same
 #   with random permutations and the N(0, I) proposal; widths matched to the plain flow's parameter count;
 #   latent models trained on the K-draw importance-weighted bound, test NLL importance-sampled (S = 256).
-#   Then the plain flow again with twice the epochs (a converged reference).
+#   Every model is run at EPOCHS and again at 2 x EPOCHS (the plain flow converges slowly).
 # table1: the paper's Table 1 setting (dense random G, lambda = 0.5, n = 1,000 training and 1,000
 #   validation rows, 2,000 test rows, all five 2-D maps): i.i.d. vs corrected (alternating lambda
 #   schedule, EPOCHS/4 epochs at 0.9 then 3 x (lambda stage, EPOCHS/4 epochs)) vs oracle (true lambda)
@@ -39,15 +39,18 @@ case $part in
 iid)
   seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}
   export EPOCHS=$epochs ROWS=$rows K=$k MODELS=$models SEEDS=$seeds
-  seq 1 "$seeds" | xargs -P 2 -I{} sh -c 'nice -n 10 "$BIN" iid "$SEEDS" "$EPOCHS" "$K" {} "$MODELS" "$ROWS" 128 > "$OUT/iid.seed{}.tsv"'
-  seq 1 "$seeds" | xargs -P 2 -I{} sh -c 'nice -n 10 "$BIN" iid "$SEEDS" $((2 * EPOCHS)) "$K" {} affine "$ROWS" 128 > "$OUT/iid.affine-long.seed{}.tsv"'
-  { head -n 1 "$out/iid.seed1.tsv"
-    for s in $(seq 1 "$seeds"); do tail -n +2 "$out/iid.seed$s.tsv"; tail -n +2 "$out/iid.affine-long.seed$s.tsv" | sed 's/\taffine\t/\taffine-long\t/'; done
-  } > "$out/iid.tsv"
-  # Mean and SD over seeds of the held-out NLL per target and model.
-  awk -F'\t' 'NR > 1 { k = $1 " " $2; n[k]++; s[k] += $5; q[k] += $5 * $5; p[k] = $4 }
-    END { for (k in n) { m = s[k] / n[k]; printf "%s\t%d params\tmean %.4f\tsd %.4f\t(%d seeds)\n", k, p[k], m, sqrt((q[k] - n[k] * m * m) / (n[k] > 1 ? n[k] - 1 : 1)), n[k] } }' \
-    "$out/iid.tsv" | sort | tee "$out/iid.summary.txt"
+  # One process per seed and model, at EPOCHS and at 2 x EPOCHS (the same budget for every model).
+  for e in "$epochs" $((2 * epochs)); do for s in $(seq 1 "$seeds"); do for m in ${models//,/ }; do echo "$e $s $m"; done; done; done |
+    xargs -P 2 -L 1 sh -c 'nice -n 10 "$BIN" iid "$SEEDS" "$0" "$K" "$1" "$2" "$ROWS" 128 > "$OUT/iid.e$0.$2.seed$1.tsv"'
+  for e in "$epochs" $((2 * epochs)); do
+    { head -n 1 "$out/iid.e$e.affine.seed1.tsv"; tail -q -n +2 "$out"/iid.e$e.*.seed*.tsv | sort -k1,1r -k2,2 -k3,3n; } > "$out/iid.e$e.tsv"
+  done
+  # Mean and SD over seeds of the held-out NLL per target, model and epochs.
+  for e in "$epochs" $((2 * epochs)); do
+    awk -F'\t' -v e="$e" 'NR > 1 { k = $1 " " $2 " " e " epochs"; n[k]++; s[k] += $5; q[k] += $5 * $5; p[k] = $4 }
+      END { for (k in n) { m = s[k] / n[k]; printf "%s\t%d params\tmean %.4f\tsd %.4f\t(%d seeds)\n", k, p[k], m, sqrt((q[k] - n[k] * m * m) / (n[k] > 1 ? n[k] - 1 : 1)), n[k] } }' \
+      "$out/iid.e$e.tsv"
+  done | sort | tee "$out/iid.summary.txt"
   ;;
 table1)
   seeds=${2:-3}; epochs=${3:-40}; models=${4:-lgf-shift,marginal-iq}; trainings=${5:-iid,corrected,oracle,grid}; batch=${6:-128}

@@ -118,13 +118,8 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         let tailRows = n % bs
         let batchesPerEpoch = n / bs + (tailRows >= 2 ? 1 : 0)
         let totalSteps = max(1, batchesPerEpoch * settings.epochs)
-        let decayInterval = max(1, totalSteps / max(1, settings.decays))
-        // The rate of 0-based step `t`: warm-up, then step-wise decay.
         let settings = settings
-        func rate(_ t: Int) -> Double {
-            let warmup = t < settings.warmupSteps ? Double(t + 1) / Double(settings.warmupSteps) : 1
-            return warmup * settings.learningRate * Foundation.pow(settings.decayRate, Double(t / decayInterval))
-        }
+        func rate(_ t: Int) -> Double { settings.learningRate(step: t, of: totalSteps) }
 
         let flowParameters = flow.parameters
         let all = flowParameters + objective.parameters

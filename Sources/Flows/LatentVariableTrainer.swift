@@ -51,13 +51,9 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         precondition(data.columns == model.dimension, "train: data has \(data.columns) columns, the model \(model.dimension)")
         let bs = min(settings.batchSize, n)
         let batchesPerEpoch = n / bs + (n % bs >= 2 ? 1 : 0)
-        let decayInterval = max(1, max(1, batchesPerEpoch * settings.epochs) / max(1, settings.decays))
-        // The rate of 0-based step `t`: warm-up, then step-wise decay (as in `FlowTrainer`).
+        let totalSteps = max(1, batchesPerEpoch * settings.epochs)
         let settings = settings
-        func rate(_ t: Int) -> Double {
-            let warmup = t < settings.warmupSteps ? Double(t + 1) / Double(settings.warmupSteps) : 1
-            return warmup * settings.learningRate * Foundation.pow(settings.decayRate, Double(t / decayInterval))
-        }
+        func rate(_ t: Int) -> Double { settings.learningRate(step: t, of: totalSteps) }
         let all = model.parameters + objective.parameters
         for q in objective.parameters { q.decays = false }
         let optimizer = Optimizer<Model.Scalar>(rule: Optimizer<Model.Scalar>.Rule(rawValue: settings.rule.rawValue)!,

@@ -106,6 +106,22 @@ final class TrainerTests: XCTestCase {
         return Matrix<Float>(x)
     }
 
+    /// The rate schedule written out: a linear ramp over min(warmupSteps, T/4) steps, then ×0.9 every T/32 steps.
+    func testLearningRateWarmsUpOverAtMostAQuarterOfTheRun() {
+        var settings = TrainingSettings()
+        settings.learningRate = 0.02
+        for (total, ramp) in [(28, 7), (640, 50), (3, 0)] {
+            let interval = max(1, total / 32)
+            for step in 0..<total {
+                let warm = step < ramp ? Double(step + 1) / Double(ramp) : 1
+                let expected = warm * 0.02 * Foundation.pow(0.9, Double(step / interval))
+                XCTAssertEqual(settings.learningRate(step: step, of: total), expected, accuracy: 1e-15, "step \(step) of \(total)")
+            }
+        }
+        settings.warmupSteps = 0
+        XCTAssertEqual(settings.learningRate(step: 0, of: 640), 0.02)
+    }
+
     /// The GWAS setting (16 affine couplings, 128-128, Adamax at 0.03, batches of 256) from its
     /// identity initialisation: with the default warm-up no epoch's training loss exceeds a Gaussian
     /// fitted to the z-scored columns (p(log 2π + 1)/2 ≈ 5.68 nats) by more than a nat; without it,
@@ -117,11 +133,11 @@ final class TrainerTests: XCTestCase {
             var g = SeededGenerator(seed: 5)
             let flow: Flow<Float> = FlowArchitecture(dimension: 4).build(generator: &g)
             var settings = TrainingSettings()
-            settings.epochs = 4
+            settings.epochs = 40  // 200 steps: the warm-up is not capped at a quarter of the run
             settings.seed = 5
             settings.warmupSteps = warmup
             return FlowTrainer(flow: flow, settings: settings)
-                .train(data: data, objective: StandardNormalObjective()).epochs.map(\.trainingLoss)
+                .train(data: data, objective: StandardNormalObjective()).epochs.prefix(4).map(\.trainingLoss)
         }
         XCTAssertEqual(TrainingSettings().warmupSteps, 50)
         let warm = firstEpochs(warmup: 50), cold = firstEpochs(warmup: 0)

@@ -63,6 +63,7 @@ func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, map
             settings.training.batchSize = 256
             settings.training.learningRate = 0.01
             settings.training.weightDecay = 0.001
+            overrideWarmup(&settings.training)
             settings.seed = UInt64(seed)
             settings.epochs = epochs
             settings.initialEpochs = epochs / 2

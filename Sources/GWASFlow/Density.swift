@@ -132,7 +132,7 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
                     + (architecture.coupling == .spline ? ", \(architecture.bins) bins on ±\(architecture.bound)" : "")
                     + (architecture.actNorm ? ", ActNorm" : "") + ", \(flow.parameterCount) parameters, \(S.self)")
     context.setting("training", "\(training.rule) lr \(training.learningRate), weight decay \(training.weightDecay), "
-                    + "batch \(training.batchSize), \(training.epochs) epochs, decay \(training.decayRate) ×\(training.decays)"
+                    + "batch \(training.batchSize), \(training.epochs) epochs, warm-up \(training.warmupSteps) steps, decay \(training.decayRate) ×\(training.decays)"
                     + (training.gradientClipNorm.map { ", clip \($0)" } ?? "") + (training.patience.map { ", patience \($0)" } ?? ""))
     context.figure("individuals (train / validation)", "\(trainRows.count) / \(nValidation)")
 

@@ -202,7 +202,7 @@ private func fitAndReport<M: LatentVariableModel>(
     typealias S = M.Scalar
     let names = table.names, values = table.values
     context.setting("training", "\(training.rule) lr \(training.learningRate), weight decay \(training.weightDecay), "
-                    + "batch \(training.batchSize), \(training.epochs) epochs; importance samples \(latent.samples) "
+                    + "batch \(training.batchSize), \(training.epochs) epochs, warm-up \(training.warmupSteps) steps; importance samples \(latent.samples) "
                     + "(validation \(latent.validationSamples))")
     context.figure("individuals (train / validation)", "\(split.trainRows.count) / \(split.validationRows.count)")
     let logScale = split.standardization.logScale

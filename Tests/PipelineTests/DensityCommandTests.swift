@@ -67,6 +67,7 @@ final class DensityCommandTests: XCTestCase {
         let log = try String(contentsOf: folder.appendingPathComponent("q.log"), encoding: .utf8)
         for k in 1...4 { XCTAssertTrue(log.contains("epoch \(k)"), "log line for epoch \(k)") }
         XCTAssertTrue(log.contains("3 rows with a missing value left out"))
+        XCTAssertTrue(log.contains("epochs, warm-up 50 steps,"), "plain flows keep the default warm-up:\n\(log)")
 
         // Same seed, same bytes.
         let again = try GWASFlowProcess.run(["density", "--pheno", "train.txt", "--columns", "x1,x2", "--model", "spline",

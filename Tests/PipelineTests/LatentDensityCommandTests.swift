@@ -28,6 +28,8 @@ final class LatentDensityCommandTests: XCTestCase {
                                                   "--aux", "2", "--samples", "32", "--layers", "2", "--hidden", "16,16",
                                                   "--epochs", "4", "--batch", "64", "--out", model, "--quiet"], in: folder)
             XCTAssertEqual(result.status, 0, result.stderr)
+            let log = try String(contentsOf: folder.appendingPathComponent("\(model).log"), encoding: .utf8)
+            XCTAssertTrue(log.contains("epochs, warm-up 0 steps;"), "latent models train without the warm-up by default:\n\(log)")
             let logDensity = try Self.table(folder.appendingPathComponent("\(model).logdensity.tsv"))
             XCTAssertEqual(logDensity.first, ["row", "set", "log_density", "mc_se"])
             XCTAssertEqual(logDensity.count, 301)
@@ -59,7 +61,7 @@ final class LatentDensityCommandTests: XCTestCase {
         for extra in [["--model", "lgff"], ["--model", "lgf", "--aux", "0"], ["--model", "marginal", "--samples", "0"],
                       ["--model", "lgf", "--train-samples", "0"], ["--model", "affine", "--train-samples", "4"],
                       ["--model", "marginal", "--train-samples", "4", "--blocks", "FID"], ["--model", "lgf", "--learned-proposal"],
-                      ["--model", "marginal", "--interleaved", "--layers", "3"], ["--model", "marginal", "--interleaved", "--aux", "1"]] {
+                      ["--model", "marginal", "--interleaved", "--layers", "3"], ["--model", "marginal", "--interleaved", "--aux", "1"], ["--model", "marginal", "--warmup-steps", "-1"]] {
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--out", "q"] + extra, in: folder)
             XCTAssertEqual(result.status, 2, extra.joined(separator: " "))
             XCTAssertFalse(result.stderr.isEmpty)

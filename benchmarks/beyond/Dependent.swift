@@ -56,12 +56,7 @@ func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap], ki
             let testRows = map.sample(count: 1000, generator: &data)
             let test = Matrix<Float>(testRows)
             let truth = map.meanNegativeLogLikelihood(testRows)
-            var settings = TrainingSettings()
-            settings.batchSize = batch
-            settings.learningRate = 0.01
-            settings.weightDecay = 0
-            settings.seed = UInt64(seed)
-            overrideWarmup(&settings)
+            let settings = benchSettings(learningRate: 0.01, batch: batch, seed: seed)
             for kind in kinds {
                 for training in trainings {
                     var w = SeededGenerator(seed: UInt64(seed))

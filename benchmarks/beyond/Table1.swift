@@ -40,22 +40,11 @@ func paperRelatedness(count n: Int, generator g: inout SeededGenerator) -> Matri
 /// map, whose log-Jacobian is added back), so NLLs are nats per individual on the map's own scale.
 func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, maps: [SyntheticMap],
             schedules: [ScheduleKind] = [.baseline, .grid, .alternating], rounds: Int = 4) throws {
-    let lambda = 0.5
     print("map\tschedule\tseed\tlambda_hat\ttest_nll\ttrue_nll\tepochs\tseconds\tlambda_path")
     for map in maps {
         for seed in 1...seeds {
-            var data = SeededGenerator(seed: 5000 + UInt64(seed))
-            let g = relatedness == .paper ? paperRelatedness(count: n, generator: &data) : pedigree(count: n, children: 3)
-            let spectrum = try RelatednessSpectrum(grm: g)
-            let latent = try MatrixNormalSampler(relatedness: g).sample(lambda: lambda, traits: 2, generator: &data)
-            let raw = mapped(map, latent)
-            let validationRows = Matrix<Float>(map.sample(count: n, generator: &data))
-            let testRows = map.sample(count: 2000, generator: &data)
-            let truth = map.meanNegativeLogLikelihood(testRows)
-            let standardization = Standardization(fitting: raw)
-            let train = standardization.apply(raw)
-            let validation = standardization.apply(validationRows)
-            let test = standardization.apply(Matrix<Float>(testRows))
+            let (spectrum, train, validation, test, truth, standardization) =
+                try table1Sample(map: map, seed: seed, n: n, relatedness: relatedness).fields
 
             var settings = ScheduleSettings()
             settings.architecture = FlowArchitecture(coupling: .spline, dimension: 2, layers: 3, hidden: [64, 64],
@@ -93,6 +82,39 @@ func table1(seeds: Int, epochs: Int, n: Int, relatedness: Table1Relatedness, map
 /// The λ values the grid arm of `table1Latent` tries (1: the i.i.d. fit).
 let lambdaGrid = [0.2, 0.35, 0.5, 0.65, 0.8, 1.0]
 
+/// The true λ of the Table 1 setting.
+let table1Lambda = 0.5
+
+/// One seed's data of the Table 1 setting: G (the paper's or nuclear families), `n` training rows with
+/// latent U ~ MN(0, 0.5 I + 0.5 G, I₂) through `map`, `n` i.i.d. validation and 2,000 i.i.d. test rows,
+/// all z-scored with the training moments; `truth` is the map's NLL of the test rows.
+struct Table1Sample {
+    var spectrum: RelatednessSpectrum
+    var train, validation, test: Matrix<Float>
+    var truth: Double
+    var standardization: Standardization
+
+    /// The fields in declaration order, for destructuring.
+    var fields: (RelatednessSpectrum, Matrix<Float>, Matrix<Float>, Matrix<Float>, Double, Standardization) {
+        (spectrum, train, validation, test, truth, standardization)
+    }
+}
+
+/// The data of `seed` (see `Table1Sample`).
+func table1Sample(map: SyntheticMap, seed: Int, n: Int, relatedness: Table1Relatedness) throws -> Table1Sample {
+    var data = SeededGenerator(seed: 5000 + UInt64(seed))
+    let g = relatedness == .paper ? paperRelatedness(count: n, generator: &data) : pedigree(count: n, children: 3)
+    let spectrum = try RelatednessSpectrum(grm: g)
+    let latent = try MatrixNormalSampler(relatedness: g).sample(lambda: table1Lambda, traits: 2, generator: &data)
+    let raw = mapped(map, latent)
+    let validationRows = Matrix<Float>(map.sample(count: n, generator: &data))
+    let testRows = map.sample(count: 2000, generator: &data)
+    let standardization = Standardization(fitting: raw)
+    return Table1Sample(spectrum: spectrum, train: standardization.apply(raw), validation: standardization.apply(validationRows),
+                        test: standardization.apply(Matrix<Float>(testRows)), truth: map.meanNegativeLogLikelihood(testRows),
+                        standardization: standardization)
+}
+
 /// The paper's Table 1 setting (dense random G, λ = 0.5, `n` training rows, `n` i.i.d. validation
 /// rows, 2,000 i.i.d. test rows, z-scored with the training moments) for the latent-variable models:
 /// LGF in the paper's form (width 24) and the marginalizing flow (B = 2, width 24; "-q" with a
@@ -103,28 +125,13 @@ let lambdaGrid = [0.2, 0.35, 0.5, 0.65, 0.8, 1.0]
 /// individual on the map's own scale.
 func table1Latent(seeds: Int, epochs: Int, n: Int, maps: [SyntheticMap], kinds: [Candidate],
                   trainings: [DependentTraining], batch: Int) throws {
-    let lambda = 0.5
+    let lambda = table1Lambda
     print("map\tmodel\ttraining\tseed\tlambda_hat\ttest_nll\ttest_nll_se\ttrue_nll\tseconds")
     for map in maps {
         for seed in 1...seeds {
-            var data = SeededGenerator(seed: 5000 + UInt64(seed))
-            let g = paperRelatedness(count: n, generator: &data)
-            let spectrum = try RelatednessSpectrum(grm: g)
-            let latent = try MatrixNormalSampler(relatedness: g).sample(lambda: lambda, traits: 2, generator: &data)
-            let raw = mapped(map, latent)
-            let validationRows = Matrix<Float>(map.sample(count: n, generator: &data))
-            let testRows = map.sample(count: 2000, generator: &data)
-            let truth = map.meanNegativeLogLikelihood(testRows)
-            let standardization = Standardization(fitting: raw)
-            let train = standardization.apply(raw)
-            let validation = standardization.apply(validationRows)
-            let test = standardization.apply(Matrix<Float>(testRows))
-            var settings = TrainingSettings()
-            settings.batchSize = batch
-            settings.learningRate = 0.01
-            settings.weightDecay = 0
-            settings.seed = UInt64(seed)
-            overrideWarmup(&settings)
+            let (spectrum, train, validation, test, truth, standardization) =
+                try table1Sample(map: map, seed: seed, n: n, relatedness: .paper).fields
+            let settings = benchSettings(learningRate: 0.01, batch: batch, seed: seed)
             for kind in kinds {
                 for training in trainings {
                     let started = Date()

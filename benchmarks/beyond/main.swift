@@ -103,10 +103,16 @@ func toyData(_ target: ToyTarget, seed: Int, rows: Int, testRows: Int) -> (Matri
 
 /// Adamax lr 0.02, no weight decay, the given epochs, batch size and seed (warm-up: see BEYOND_WARMUP).
 func toySettings(epochs: Int, batch: Int, seed: Int) -> TrainingSettings {
-    var settings = TrainingSettings()
+    var settings = benchSettings(learningRate: 0.02, batch: batch, seed: seed)
     settings.epochs = epochs
+    return settings
+}
+
+/// Adamax at `learningRate`, no weight decay, the given batch size and seed (warm-up: see BEYOND_WARMUP).
+func benchSettings(learningRate: Double, batch: Int, seed: Int) -> TrainingSettings {
+    var settings = TrainingSettings()
     settings.batchSize = batch
-    settings.learningRate = 0.02
+    settings.learningRate = learningRate
     settings.weightDecay = 0
     settings.seed = UInt64(seed)
     overrideWarmup(&settings)

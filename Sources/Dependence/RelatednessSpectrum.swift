@@ -43,6 +43,15 @@ public struct RelatednessSpectrum {
     /// `GRMEigen.zeroThreshold` are clamped to 0 and counted. Q is transposed in place when the
     /// caller hands over the only reference to it (no second n × n copy).
     public init(eigen: consuming GRMEigendecomposition) {
+        let values = eigen.values, zeroed = eigen.zeroedCount
+        var q = (consume eigen).vectors
+        Self.transposeSquare(&q)
+        self.init(transposed: TransposedGRMEigendecomposition(values: values, transposedVectors: q, zeroedCount: zeroed))
+    }
+
+    /// Reuses an eigendecomposition read with the eigenvectors as rows
+    /// (`GEMMAEigenFiles.readTransposed`): Qᵀ is shared, not copied.
+    public init(transposed eigen: TransposedGRMEigendecomposition) {
         let n = eigen.count
         precondition(n > 0, "an eigendecomposition of at least one individual")
         var clamped = 0
@@ -54,12 +63,9 @@ public struct RelatednessSpectrum {
         precondition(meanDiagonal > 0, "relatedness matrix with zero trace")
         count = n
         values = raw.map { $0 / meanDiagonal }
-        let zeroed = eigen.zeroedCount
-        var q = (consume eigen).vectors
-        Self.transposeSquare(&q)
-        transposedVectors = q
+        transposedVectors = eigen.transposedVectors
         scale = meanDiagonal
-        clampedCount = max(clamped, zeroed)
+        clampedCount = max(clamped, eigen.zeroedCount)
     }
 
     /// The thin SVD of a low-rank factor, `G = W Wᵀ` with W n × k: from the k × k eigenproblem of

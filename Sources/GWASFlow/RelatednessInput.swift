@@ -9,9 +9,9 @@ import Relatedness
 struct RelatednessInput {
     private enum Kind {
         /// Dense G (matrix row per `.fam` row via `rowOf`) and an optional eigendecomposition of it.
-        case dense(Matrix<Double>, eigen: GRMEigendecomposition?)
+        case dense(Matrix<Double>, eigen: TransposedGRMEigendecomposition?)
         /// Only an eigendecomposition (`.fam` order).
-        case eigenOnly(GRMEigendecomposition)
+        case eigenOnly(TransposedGRMEigendecomposition)
         /// Per `.fam` row: its PC relatedness factor row (n × k, NaN rows for absent individuals).
         case factor(Matrix<Double>)
         /// Per `.fam` row: its block label.
@@ -32,10 +32,10 @@ struct RelatednessInput {
         case let .grm(path, eigenPrefix):
             context.input("grm", path)
             let (matrix, mapping) = try Self.readGRM(path, fam: fam)
-            var eigen: GRMEigendecomposition?
+            var eigen: TransposedGRMEigendecomposition?
             if let eigenPrefix {
                 context.input("eigen", eigenPrefix)
-                eigen = try GEMMAEigenFiles.read(prefix: eigenPrefix)
+                eigen = try GEMMAEigenFiles.readTransposed(prefix: eigenPrefix)
                 guard eigen!.count == matrix.rows else {
                     throw UsageError("--eigen \(eigenPrefix) has \(eigen!.count) individuals but the relatedness matrix \(path) has \(matrix.rows)")
                 }
@@ -44,7 +44,7 @@ struct RelatednessInput {
             rowOf = mapping
         case let .eigen(prefix):
             context.input("eigen", prefix)
-            let eigen = try GEMMAEigenFiles.read(prefix: prefix)
+            let eigen = try GEMMAEigenFiles.readTransposed(prefix: prefix)
             guard eigen.count == n else {
                 throw UsageError("--eigen \(prefix) has \(eigen.count) individuals but the .fam has \(n); GEMMA eigen files carry no IDs")
             }
@@ -103,7 +103,7 @@ struct RelatednessInput {
             let spectrum: RelatednessSpectrum
             if rows == Array(0..<eigen.count) {
                 context.setting("eigendecomposition", "reused from --eigen (training individuals = all)")
-                spectrum = RelatednessSpectrum(eigen: eigen)
+                spectrum = RelatednessSpectrum(transposed: eigen)
             } else {
                 context.setting("eigendecomposition", "G rebuilt from --eigen and restricted to the training individuals, then decomposed")
                 spectrum = try RelatednessSpectrum(grm: Self.reconstruct(eigen, rows: rows))
@@ -115,7 +115,7 @@ struct RelatednessInput {
             let spectrum: RelatednessSpectrum
             if let eigen, matrixRows == Array(0..<matrix.rows) {
                 context.setting("eigendecomposition", "reused from --eigen (training individuals = all matrix individuals)")
-                spectrum = RelatednessSpectrum(eigen: eigen)
+                spectrum = RelatednessSpectrum(transposed: eigen)
             } else {
                 if eigen != nil {
                     context.setting("eigendecomposition", "--eigen not reused: the training individuals are a subset, so G restricted to them is decomposed")
@@ -135,15 +135,14 @@ struct RelatednessInput {
         context.figure("relatedness rank used", "\(spectrum.rank) of \(spectrum.count)")
     }
 
-    /// `Q_R diag(e) Q_Rᵀ` for the rows R.
-    private static func reconstruct(_ eigen: GRMEigendecomposition, rows: [Int]) -> Matrix<Double> {
-        let q = eigen.vectors.selectingRows(rows)
-        var scaled = q
-        for k in 0..<q.columns {
-            let e = max(0, eigen.values[k])
-            for i in 0..<q.rows { scaled[i, k] *= e }
+    /// `Q_R diag(e) Q_Rᵀ` for the rows R (columns R of Qᵀ).
+    private static func reconstruct(_ eigen: TransposedGRMEigendecomposition, rows: [Int]) -> Matrix<Double> {
+        let qt = eigen.transposedVectors.selectingColumns(rows)
+        var scaled = qt
+        for i in 0..<qt.columns {
+            for k in 0..<qt.rows { scaled[k, i] *= max(0, eigen.values[k]) }
         }
-        return BLAS.product(scaled, q, transB: .transposed)
+        return BLAS.product(scaled, qt, transA: .transposed)
     }
 
     /// Reads a GCTA binary GRM (`PATH.grm.bin` or `PATH` ending `.grm.bin`, IDs matched to the

@@ -76,7 +76,9 @@ public enum GEMMAMatrixText {
     }
 
     /// Reads a numeric matrix; throws a `FormatError` naming the line for a bad number or a ragged row.
-    public static func read(path: String, threads: Int = BLAS.threads) throws -> Matrix<Double> {
+    /// `transposed`: return the file's transpose (line i becomes column i), which is how the text is
+    /// laid out already, so no transpose pass and no second copy are needed.
+    public static func read(path: String, threads: Int = BLAS.threads, transposed: Bool = false) throws -> Matrix<Double> {
         let file = try FileBytes(path: path)
         return try withExtendedLifetime(file) {
             let b = file.buffer.assumingMemoryBound(to: UInt8.self)
@@ -125,7 +127,8 @@ public enum GEMMAMatrixText {
                 }
             }
             if let e = errors.first(where: { $0 != nil }) { throw e! }
-            // The values are row by row; the matrix is column-major.
+            // The values are row by row, i.e. the transpose in column-major order.
+            if transposed { return Matrix(rows: columns, columns: rows, storage: storage) }
             if rows == columns {
                 transposeInPlace(&storage, n: rows)
                 return Matrix(rows: rows, columns: columns, storage: storage)
@@ -299,9 +302,9 @@ public enum GEMMAMatrixText {
         return negative ? -value : value
     }
 
-    /// Reads a square matrix (a GRM); throws when it is not square.
-    public static func readSquare(path: String, threads: Int = BLAS.threads) throws -> Matrix<Double> {
-        let m = try read(path: path, threads: threads)
+    /// Reads a square matrix (a GRM; its transpose with `transposed`); throws when it is not square.
+    public static func readSquare(path: String, threads: Int = BLAS.threads, transposed: Bool = false) throws -> Matrix<Double> {
+        let m = try read(path: path, threads: threads, transposed: transposed)
         guard m.rows == m.columns else {
             throw FormatError(path: path, "expected a square matrix, found \(m.rows) rows of \(m.columns) values")
         }

@@ -21,6 +21,28 @@ public struct GRMEigendecomposition {
     public var count: Int { values.count }
 }
 
+/// A `GRMEigendecomposition` held with the eigenvectors as rows (`GEMMAEigenFiles.readTransposed`),
+/// for consumers that read one individual's loadings on every eigenvector contiguously.
+public struct TransposedGRMEigendecomposition {
+    /// Eigenvalues, ascending, as in the file.
+    public var values: [Double]
+    /// Qᵀ (n × n): row k is the eigenvector of `values[k]`, column i individual i's loadings.
+    public var transposedVectors: Matrix<Double>
+    /// How many eigenvalues are exactly 0.
+    public var zeroedCount: Int
+
+    public init(values: [Double], transposedVectors: Matrix<Double>, zeroedCount: Int) {
+        precondition(transposedVectors.rows == transposedVectors.columns && transposedVectors.rows == values.count,
+                     "n eigenvalues, n × n vectors")
+        self.values = values
+        self.transposedVectors = transposedVectors
+        self.zeroedCount = zeroedCount
+    }
+
+    /// Number of individuals.
+    public var count: Int { values.count }
+}
+
 /// Eigendecomposition of a GRM, the way GEMMA 0.98.5's `-eigen` does it (checked against the
 /// Debian binary, see the tests):
 ///
@@ -98,20 +120,32 @@ public enum GEMMAEigenFiles {
 
     /// Reads an eigenvalue file and an eigenvector file and checks that they fit together.
     public static func read(values valuesFile: String, vectors vectorsFile: String) throws -> GRMEigendecomposition {
-        let d = try GEMMAMatrixText.read(path: valuesFile)
-        guard d.columns == 1 else {
-            throw FormatError(path: valuesFile, "expected one eigenvalue per line, found \(d.columns) values per line")
-        }
-        let u = try GEMMAMatrixText.readSquare(path: vectorsFile)
-        guard u.rows == d.rows else {
-            throw FormatError(path: vectorsFile, "\(u.rows) × \(u.rows) eigenvectors but \(d.rows) eigenvalues in \(valuesFile)")
-        }
-        let zeroed = d.storage.filter { $0 == 0 }.count
-        return GRMEigendecomposition(values: d.storage, vectors: u, zeroedCount: zeroed)
+        let (values, vectors, zeroed) = try readChecked(values: valuesFile, vectors: vectorsFile, transposed: false)
+        return GRMEigendecomposition(values: values, vectors: vectors, zeroedCount: zeroed)
     }
 
     /// Reads `prefix.eigenD.txt` and `prefix.eigenU.txt`.
     public static func read(prefix: String) throws -> GRMEigendecomposition {
         try read(values: valuesPath(prefix), vectors: vectorsPath(prefix))
+    }
+
+    /// Reads `prefix.eigenD.txt` and `prefix.eigenU.txt` with the eigenvectors as rows (Qᵀ): the
+    /// layout of the text itself, so an n × n file costs one n × n matrix and no transpose.
+    public static func readTransposed(prefix: String) throws -> TransposedGRMEigendecomposition {
+        let (values, transposedVectors, zeroed) = try readChecked(values: valuesPath(prefix), vectors: vectorsPath(prefix), transposed: true)
+        return TransposedGRMEigendecomposition(values: values, transposedVectors: transposedVectors, zeroedCount: zeroed)
+    }
+
+    private static func readChecked(values valuesFile: String, vectors vectorsFile: String,
+                                     transposed: Bool) throws -> ([Double], Matrix<Double>, Int) {
+        let d = try GEMMAMatrixText.read(path: valuesFile)
+        guard d.columns == 1 else {
+            throw FormatError(path: valuesFile, "expected one eigenvalue per line, found \(d.columns) values per line")
+        }
+        let u = try GEMMAMatrixText.readSquare(path: vectorsFile, transposed: transposed)
+        guard u.rows == d.rows else {
+            throw FormatError(path: vectorsFile, "\(u.rows) × \(u.rows) eigenvectors but \(d.rows) eigenvalues in \(valuesFile)")
+        }
+        return (d.storage, u, d.storage.filter { $0 == 0 }.count)
     }
 }

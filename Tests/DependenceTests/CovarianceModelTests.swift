@@ -75,6 +75,10 @@ final class CovarianceModelTests: XCTestCase {
         XCTAssertEqual(spectrum.transposedVectors, q.transposed)
         let owned = RelatednessSpectrum(eigen: GRMEigendecomposition(values: kept.values, vectors: q.selectingRows(Array(0..<n)), zeroedCount: 0))
         XCTAssertEqual(owned.transposedVectors, q.transposed)
+        let shared = RelatednessSpectrum(transposed: TransposedGRMEigendecomposition(values: kept.values, transposedVectors: q.transposed, zeroedCount: 0))
+        XCTAssertEqual(shared.transposedVectors, spectrum.transposedVectors)
+        XCTAssertEqual(shared.values, spectrum.values)
+        XCTAssertEqual(shared.scale, spectrum.scale)
     }
 
     func testGivenEigendecompositionIsReused() throws {

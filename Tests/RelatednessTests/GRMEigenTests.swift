@@ -96,6 +96,27 @@ final class GRMEigenTests: XCTestCase {
         XCTAssertEqual(raw.values.last!, 0.3 * Double(n), accuracy: 1e-9)
     }
 
+    /// The eigenvectors read as rows are exactly the transpose of those read as columns, for a
+    /// file big enough (> 1 MB) to be parsed in pieces on several threads.
+    func testEigenFilesReadTransposedAreTheTranspose() throws {
+        let n = 300
+        var g = SeededGenerator(seed: 8)
+        let q = Matrix<Double>(rows: n, columns: n, storage: (0..<(n * n)).map { _ in g.normal() })
+        try GEMMAEigenFiles.write(GRMEigendecomposition(values: (0..<n).map { Double($0) }, vectors: q, zeroedCount: 1), prefix: folder + "/t")
+        let columns = try GEMMAEigenFiles.read(prefix: folder + "/t")
+        let rows = try GEMMAEigenFiles.readTransposed(prefix: folder + "/t")
+        XCTAssertGreaterThan(try FileManager.default.attributesOfItem(atPath: folder + "/t.eigenU.txt")[.size] as! Int, 1 << 20)
+        XCTAssertEqual(rows.values, columns.values)
+        XCTAssertEqual(rows.zeroedCount, 1)
+        XCTAssertEqual(rows.transposedVectors.rows, n)
+        for i in 0..<n { for k in 0..<n where rows.transposedVectors[k, i] != columns.vectors[i, k] {
+            return XCTFail("Qᵀ[\(k), \(i)] = \(rows.transposedVectors[k, i]), Q[\(i), \(k)] = \(columns.vectors[i, k])")
+        } }
+        try AtomicFile.write("1\n2\n3\n", to: folder + "/x.eigenD.txt")
+        try AtomicFile.write("1\t0\n0\t1\n", to: folder + "/x.eigenU.txt")
+        XCTAssertThrowsError(try GEMMAEigenFiles.readTransposed(prefix: folder + "/x")) { XCTAssert("\($0)".contains("but 3 eigenvalues"), "\($0)") }
+    }
+
     func testEigenFilesRejectMismatchedSizes() throws {
         try AtomicFile.write("1\n2\n3\n", to: folder + "/x.eigenD.txt")
         try AtomicFile.write("1\t0\n0\t1\n", to: folder + "/x.eigenU.txt")

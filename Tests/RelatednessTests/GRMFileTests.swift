@@ -33,6 +33,9 @@ final class GRMFileTests: XCTestCase {
         XCTAssertEqual(back.rows, 4); XCTAssertEqual(back.columns, 3)
         for k in 0..<12 { XCTAssertEqual(back.storage[k], m.storage[k], accuracy: 1e-9 * abs(m.storage[k])) }
         XCTAssertThrowsError(try GEMMAMatrixText.readSquare(path: folder + "/m.txt")) { XCTAssert("\($0)".contains("square"), "\($0)") }
+        let flipped = try GEMMAMatrixText.read(path: folder + "/m.txt", transposed: true)
+        XCTAssertEqual(flipped.rows, 3); XCTAssertEqual(flipped.columns, 4)
+        for i in 0..<4 { for j in 0..<3 { XCTAssertEqual(flipped[j, i], back[i, j]) } }
         try AtomicFile.write("1 2\n3 4 5\n", to: folder + "/ragged.txt")
         XCTAssertThrowsError(try GEMMAMatrixText.read(path: folder + "/ragged.txt")) { XCTAssertEqual("\($0)", folder + "/ragged.txt:2: expected 2 values (as on the first line), found 3") }
         try AtomicFile.write("1 2\n\n3 x4\n", to: folder + "/bad.txt")

@@ -149,6 +149,6 @@ final class NormalizeCommandTests: XCTestCase {
         let r = try run(["normalize", "--pheno", "testdata/hormonal.tsv", "--bfile", "testdata/sim", "--pcs", "testdata/pcs.eigenvec",
                          "--out", "/tmp/unused"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertEqual(r.stderr, "gwasflow: error: --pcs needs --n-pcs K (e.g. --n-pcs 40)\n")
+        XCTAssertEqual(r.stderr, "gwasflow: error: --pcs and --n-pcs K go together (e.g. --n-pcs 40)\n")
     }
 }

@@ -35,17 +35,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Truth file of gwasflow simulate (chr, ps of each causal SNP).", valueName: "FILE"))
     var truth: String?
 
-    @Option(help: ArgumentHelp("Baseline flow epochs.", valueName: "N"))
-    var epochs = 250
-
-    @Option(help: ArgumentHelp("Alternating: epochs of stage 0.", valueName: "N"))
-    var initialEpochs = ScheduleSettings().initialEpochs
-
-    @Option(help: ArgumentHelp("Alternating: flow epochs per round.", valueName: "N"))
-    var roundEpochs = 25
-
-    @Option(help: ArgumentHelp("Alternating: rounds.", valueName: "K"))
-    var rounds = 4
+    @OptionGroup var schedule: ScheduleOptions
 
     @Option(help: ArgumentHelp("Coupling layers of the flows.", valueName: "N"))
     var layers = 16
@@ -54,7 +44,7 @@ struct CompareCommand: ParsableCommand {
     var p1: Double?
 
     func validate() throws {
-        for (name, v) in [("--epochs", epochs), ("--initial-epochs", initialEpochs), ("--round-epochs", roundEpochs), ("--rounds", rounds), ("--layers", layers)] where v < 1 {
+        for (name, v) in schedule.counts + [("--layers", layers)] where v < 1 {
             throw ValidationError("\(name) must be at least 1, got \(v)")
         }
         if let p1, !(p1 > 0 && p1 <= 1) { throw ValidationError("--p1 must be in (0, 1], got \(p1)") }
@@ -74,10 +64,7 @@ struct CompareCommand: ParsableCommand {
                 settings.eigen = eigen
             }
             settings.truth = truth
-            settings.schedule.epochs = epochs
-            settings.schedule.initialEpochs = initialEpochs
-            settings.schedule.roundEpochs = roundEpochs
-            settings.schedule.rounds = rounds
+            schedule.apply(to: &settings.schedule)
             settings.schedule.architecture.layers = layers
             settings.loci.p1 = p1
             settings.schedule.seed = options.seed

@@ -44,17 +44,7 @@ struct NormalizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Hidden widths of each coupling's MLP.", valueName: "W,W"))
     var hidden = "128,128"
 
-    @Option(help: ArgumentHelp("Epochs of baseline, of each grid flow, and of joint.", valueName: "N"))
-    var epochs = 250
-
-    @Option(help: ArgumentHelp("Alternating: epochs of stage 0.", valueName: "N"))
-    var initialEpochs = ScheduleSettings().initialEpochs
-
-    @Option(help: ArgumentHelp("Alternating: flow epochs per round.", valueName: "N"))
-    var roundEpochs = 25
-
-    @Option(help: ArgumentHelp("Alternating: rounds of λ stage + flow stage.", valueName: "K"))
-    var rounds = 4
+    @OptionGroup var lengths: ScheduleOptions
 
     @Option(help: ArgumentHelp("Alternating: λ of stage 0.", valueName: "LAMBDA"))
     var initialLambda = 0.9
@@ -94,7 +84,6 @@ struct NormalizeCommand: ParsableCommand {
         if !(validationFraction >= 0 && validationFraction < 1) { throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)") }
         if batchSize < 2 { throw ValidationError("--batch-size must be at least 2, got \(batchSize)") }
         if layers < 1 { throw ValidationError("--layers must be at least 1, got \(layers)") }
-        if [epochs, initialEpochs, roundEpochs, rounds].contains(where: { $0 < 0 }) { throw ValidationError("epoch and round counts cannot be negative") }
         _ = try hiddenWidths()
         _ = try gridValues()
     }
@@ -137,10 +126,7 @@ struct NormalizeCommand: ParsableCommand {
             s.training.batchSize = batchSize
             s.training.learningRate = learningRate
             s.training.weightDecay = weightDecay
-            s.epochs = epochs
-            s.initialEpochs = initialEpochs
-            s.roundEpochs = roundEpochs
-            s.rounds = rounds
+            lengths.apply(to: &s)
             s.initialLambda = initialLambda
             s.lambdaStep = LambdaStep(rawValue: lambdaStep)!
             s.gridSelection = GridSelection(rawValue: gridSelection)!

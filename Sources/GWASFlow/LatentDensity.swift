@@ -154,15 +154,9 @@ private func trainLatent<M: LatentVariableModel>(
     training: TrainingSettings, latent: LatentDensitySettings, logScale: Double, out: String, context: RunContext
 ) throws -> (TrainingResult, String) {
     typealias S = M.Scalar
-    func onEpoch(_ label: String, _ progress: StepProgress) -> (EpochSummary) -> Void {
-        { e in
-            var line = "negative ELBO \(e.trainingLoss + logScale)"
-            if let v = e.validationNLL { line += ", validation IS NLL \(v + logScale)" }
-            line += ", lr \(e.learningRate), \(e.seconds) s"
-            if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
-            context.figure("\(label)epoch \(e.epoch)", line)
-            progress.advance(by: 1)
-        }
+    func onEpoch(_ progress: StepProgress) -> (EpochSummary) -> Void {
+        epochReporter(loss: "negative ELBO", validation: "validation IS NLL", cpu: false, logScale: logScale,
+                      context: context, progress: progress)
     }
     let trainer = LatentVariableTrainer(model: model, settings: training, validationSamples: latent.validationSamples,
                                         trainingSamples: latent.trainingSamples)
@@ -175,7 +169,7 @@ private func trainLatent<M: LatentVariableModel>(
     case nil, .independent?:
         let result = context.step("train \(latent.kind.rawValue)", total: training.epochs, unit: "epochs") { progress in
             trainer.train(data: data, validation: validation, objective: StandardNormalObjective(),
-                          onEpoch: onEpoch("", progress))
+                          onEpoch: onEpoch(progress))
         }
         return (result, "dependence\tiid\n")
     case let .blocks(blockOf, count)?:
@@ -185,8 +179,8 @@ private func trainLatent<M: LatentVariableModel>(
             model.latentDimension > model.dimension
                 ? trainer.train(data: data, validation: validation,
                                 objective: LeadingColumnsObjective(inner: objective, columns: model.dimension),
-                                onEpoch: onEpoch("", progress))
-                : trainer.train(data: data, validation: validation, objective: objective, onEpoch: onEpoch("", progress))
+                                onEpoch: onEpoch(progress))
+                : trainer.train(data: data, validation: validation, objective: objective, onEpoch: onEpoch(progress))
         }
         let sizes = blockOf.reduce(into: [Int](repeating: 0, count: count)) { $0[$1] += 1 }
         let related = (0..<count).filter { sizes[$0] > 1 }

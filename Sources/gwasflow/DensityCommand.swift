@@ -124,23 +124,8 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A second table with the same columns; its NLL is reported as test_nll.", valueName: "FILE"))
     var test: String?
 
-    @Option(help: ArgumentHelp("lgf and marginal: relatedness matrix, GEMMA text (table row order) or GCTA binary prefix.", valueName: "FILE"))
-    var grm: String?
-
-    @Option(help: ArgumentHelp("lgf and marginal: eigendecomposition prefix from `gwasflow eigen` (alone, or reused with --grm).", valueName: "PREFIX"))
-    var eigen: String?
-
-    @Option(help: ArgumentHelp("lgf and marginal: principal components (.eigenvec) for low-rank PC relatedness; needs --n-pcs.", valueName: "FILE"))
-    var pcs: String?
-
-    @Option(name: .customLong("n-pcs"), help: ArgumentHelp("Number of PCs for PC relatedness.", valueName: "K"))
-    var nPcs: Int?
-
-    @Option(help: ArgumentHelp("lgf and marginal: equicorrelated blocks, FID or a numeric column of --pheno (ρ trained jointly).", valueName: "COLUMN"))
-    var blocks: String?
-
-    @Flag(help: "lgf and marginal: independent individuals (the i.i.d. fit, as without a dependence option).")
-    var iid = false
+    @OptionGroup(title: "Dependence between individuals, for lgf and marginal")
+    var dependence: DependenceOptions
 
     @Option(help: ArgumentHelp("lgf and marginal with --grm, --eigen or --pcs: rounds of (λ stage, flow stage); --epochs is shared equally by stage 0 and the rounds.", valueName: "K"))
     var rounds: Int = 3
@@ -209,31 +194,17 @@ struct DensityCommand: ParsableCommand {
         s.validationFraction = validation
         s.test = test
         s.double = double
-        let sources = [grm != nil || eigen != nil, pcs != nil, blocks != nil, iid].filter { $0 }.count
-        if sources > 1 { throw ValidationError("give one dependence source: --grm [--eigen], --eigen, --pcs with --n-pcs, --blocks, or --iid") }
-        if sources == 1 && latentKind == nil {
+        if dependence.isGiven && latentKind == nil {
             throw ValidationError("--grm, --eigen, --pcs, --blocks and --iid need --model lgf or marginal (plain flows of related individuals: gwasflow normalize)")
         }
-        if pcs != nil && nPcs == nil { throw ValidationError("--pcs needs --n-pcs K (e.g. --n-pcs 40)") }
-        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
         guard trainSamples >= 1 else { throw ValidationError("--train-samples must be at least 1, got \(trainSamples)") }
-        if trainSamples > 1 && (latentKind == nil || (sources == 1 && !iid)) {
+        if trainSamples > 1 && (latentKind == nil || (dependence.isGiven && !dependence.iid)) {
             throw ValidationError("--train-samples above 1 needs --model lgf or marginal fitted i.i.d. (no --grm, --eigen, --pcs or --blocks)")
         }
         s.latent?.rounds = rounds
         s.latent?.trainingSamples = trainSamples
-        if iid {
-            s.relatedness = .independent
-        } else if let blocks {
-            s.relatedness = .blocks(column: blocks)
-        } else if let pcs, let k = nPcs {
-            s.relatedness = .pcs(path: pcs, count: k)
-        } else if let grm {
-            s.relatedness = .grm(path: grm, eigen: eigen)
-        } else if let eigen {
-            s.relatedness = .eigen(prefix: eigen)
-        }
+        s.relatedness = dependence.source(grm: dependence.grm)
         return s
     }
 

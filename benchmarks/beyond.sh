@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Localised generative flows and marginalizing flows (issue 8): docs/benchmarks/beyond.md.
 #
-#   benchmarks/beyond.sh iid [SEEDS] [EPOCHS] [ROWS] [K] [MODELS]   (defaults 5, 100, 5000, 4, affine,lgf-shift,marginal-iq)
+#   benchmarks/beyond.sh iid [SEEDS] [EPOCHS] [ROWS] [K] [MODELS] [MODELS_2X]
+#                                   (defaults 5, 100, 5000, 4, affine,lgf-shift,marginal-iq, MODELS)
 #   benchmarks/beyond.sh table1 [SEEDS] [EPOCHS] [MODELS] [TRAININGS] [BATCH]
 #                                   (defaults 3, 40, lgf-shift,marginal-iq, iid,corrected,oracle,grid, 128)
 #   benchmarks/beyond.sh batch [SEEDS] [MODELS] [TRAININGS]     (defaults 3, lgf, iid,oracle)
@@ -17,7 +18,10 @@
 #   8 couplings on R^4 with the interleaved layout and a learned proposal q(eps | x); marginal = the same
 #   with random permutations and the N(0, I) proposal; widths matched to the plain flow's parameter count;
 #   latent models trained on the K-draw importance-weighted bound, test NLL importance-sampled (S = 256).
-#   Every model is run at EPOCHS and again at 2 x EPOCHS (the plain flow converges slowly).
+#   Every model is run at EPOCHS, and the MODELS_2X (default: all) again at 2 x EPOCHS (the plain flow
+#   converges slowly). lgf-paper = LGF in the authors' 2-D form (one u-indexed affine map with u in R^1 and
+#   its own p, q after each of 8 couplings, heads 2 x 10, the u side at PyTorch's initial scale). Runs of
+#   different K can share BEYOND_OUT: the summary covers every TSV there.
 # table1: the paper's Table 1 setting (dense random G, lambda = 0.5, n = 1,000 training and 1,000
 #   validation rows, 2,000 test rows, all five 2-D maps): i.i.d. vs corrected (alternating lambda
 #   schedule, EPOCHS/4 epochs at 0.9 then 3 x (lambda stage, EPOCHS/4 epochs)) vs oracle (true lambda)
@@ -37,13 +41,15 @@ export BEYOND_WARMUP=0 OPENBLAS_NUM_THREADS=1 BIN=$bin OUT=$out
 echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)" | tee "$out/$part.machine.txt"
 case $part in
 iid)
-  seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}
+  seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}; twice=${7:-$models}
   export EPOCHS=$epochs ROWS=$rows K=$k MODELS=$models SEEDS=$seeds
-  # One process per seed and model, at EPOCHS and at 2 x EPOCHS (the same budget for every model).
-  for e in "$epochs" $((2 * epochs)); do for s in $(seq 1 "$seeds"); do for m in ${models//,/ }; do echo "$e $s $m"; done; done; done |
+  # One process per seed and model, at EPOCHS and (MODELS_2X) at 2 x EPOCHS.
+  { for s in $(seq 1 "$seeds"); do for m in ${models//,/ }; do echo "$epochs $s $m"; done; done
+    for s in $(seq 1 "$seeds"); do for m in ${twice//,/ }; do echo "$((2 * epochs)) $s $m"; done; done; } |
     xargs -P 2 -L 1 sh -c 'nice -n 10 "$BIN" iid "$SEEDS" "$0" "$K" "$1" "$2" "$ROWS" 128 > "$OUT/iid.e$0.$2.seed$1.tsv"'
   for e in "$epochs" $((2 * epochs)); do
-    { head -n 1 "$out/iid.e$e.affine.seed1.tsv"; tail -q -n +2 "$out"/iid.e$e.*.seed*.tsv | sort -k1,1r -k2,2 -k3,3n; } > "$out/iid.e$e.tsv"
+    { echo -e "target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds"
+      tail -q -n +2 "$out"/iid.e$e.*.seed*.tsv | sort -k1,1r -k2,2 -k3,3n; } > "$out/iid.e$e.tsv"
   done
   # Mean and SD over seeds of the held-out NLL per target, model and epochs.
   for e in "$epochs" $((2 * epochs)); do

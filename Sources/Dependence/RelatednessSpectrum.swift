@@ -43,10 +43,7 @@ public struct RelatednessSpectrum {
     /// `GRMEigen.zeroThreshold` are clamped to 0 and counted. Q is transposed in place when the
     /// caller hands over the only reference to it (no second n × n copy).
     public init(eigen: consuming GRMEigendecomposition) {
-        let values = eigen.values, zeroed = eigen.zeroedCount
-        var q = (consume eigen).vectors
-        Self.transposeSquare(&q)
-        self.init(transposed: TransposedGRMEigendecomposition(values: values, transposedVectors: q, zeroedCount: zeroed))
+        self.init(transposed: TransposedGRMEigendecomposition(consume eigen))
     }
 
     /// Reuses an eigendecomposition read with the eigenvectors as rows
@@ -115,22 +112,6 @@ public struct RelatednessSpectrum {
     public func project(_ u: Matrix<Double>) -> Matrix<Double> {
         precondition(u.rows == count, "project: \(u.rows) rows, spectrum has \(count)")
         return BLAS.product(transposedVectors, u)
-    }
-
-    /// Transposes a square matrix in place, in 64 × 64 tiles (a plain double loop misses the cache
-    /// on every write at n = 10,000).
-    private static func transposeSquare(_ m: inout Matrix<Double>) {
-        let n = m.rows, tile = 64
-        precondition(m.columns == n, "transposeSquare: \(m.rows) × \(m.columns) is not square")
-        m.storage.withUnsafeMutableBufferPointer { a in
-            for jb in stride(from: 0, to: n, by: tile) {
-                for ib in stride(from: jb, to: n, by: tile) {
-                    for j in jb..<min(jb + tile, n) {
-                        for i in max(ib, j + 1)..<min(ib + tile, n) { a.swapAt(i + j * n, j + i * n) }
-                    }
-                }
-            }
-        }
     }
 
     /// The squared row norms of `Qᵀ U` per eigenvalue, and what ‖U‖² leaves for the n − r null

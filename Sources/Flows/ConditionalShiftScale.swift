@@ -8,8 +8,8 @@ import Numerics
 ///
 /// Placed after unconditioned couplings it lets u move and rescale the whole layer output, so that
 /// each value of u can carry its own region of the data to the same place in the latent space.
-/// The MLP reads u only; its output layer starts small (`perturbOutputLayer`), so the map starts
-/// near the identity.
+/// The MLP reads u only; its output layer is drawn in ±`outputScale`/√fan-in (`perturbOutputLayer`):
+/// small by default, so the map starts near the identity.
 public final class ConditionalShiftScale<Scalar: FlowScalar>: ConditionalBijection {
     public let dimension: Int
     public let conditionDimension: Int
@@ -23,13 +23,14 @@ public final class ConditionalShiftScale<Scalar: FlowScalar>: ConditionalBijecti
     private var output: UnsafeMutablePointer<Scalar>?
     private var rows = 0
 
-    /// The map on R^p indexed by u ∈ R^c, with the given hidden widths.
-    public init(dimension p: Int, conditionDimension c: Int, hidden: [Int], generator: inout SeededGenerator) {
+    /// The map on R^p indexed by u ∈ R^c, with the given hidden widths and output-layer scale.
+    public init(dimension p: Int, conditionDimension c: Int, hidden: [Int], outputScale: Double = 0.1,
+                generator: inout SeededGenerator) {
         precondition(p >= 1 && c >= 1, "ConditionalShiftScale needs p >= 1, c >= 1")
         dimension = p
         conditionDimension = c
         network = MLP(widths: [c] + hidden + [2 * p], generator: &generator)
-        network.perturbOutputLayer(fraction: 0.1, generator: &generator)
+        network.perturbOutputLayer(fraction: outputScale, generator: &generator)
     }
 
     public var parameters: [Parameter<Scalar>] { network.parameters }

@@ -7,9 +7,10 @@ import Numerics
 ///
 /// Numbers are written with Swift's shortest round-trip formatting in the flow's own scalar
 /// type, so `makeFlow()` after a save and load reproduces `forward` and `inverse` bit for bit.
-public struct FlowModel<Scalar: FlowScalar>: Codable {
+public struct FlowModel<Scalar: FlowScalar>: Codable, FlowModelFile {
     /// The file format version this code writes and reads.
     public static var formatVersion: Int { 1 }
+    static var formatName: String { "gwasflow.flow" }
 
     /// The stored state of one layer, in the flow's order.
     public struct Layer: Codable, Equatable {
@@ -29,6 +30,11 @@ public struct FlowModel<Scalar: FlowScalar>: Codable {
         public var name: String
         /// The values.
         public var values: [Scalar]
+
+        /// The current values of `parameters`, in order.
+        static func of(_ parameters: [Parameter<Scalar>]) -> [NamedTensor] {
+            parameters.map { NamedTensor(name: $0.name, values: $0.value) }
+        }
     }
 
     /// Always "gwasflow.flow".
@@ -49,14 +55,12 @@ public struct FlowModel<Scalar: FlowScalar>: Codable {
     /// The state of `flow`, which must have been built from `architecture`.
     public init(flow: Flow<Scalar>, architecture: FlowArchitecture, standardization: Standardization? = nil,
                 columns: [String]? = nil) {
-        format = "gwasflow.flow"
-        version = Self.formatVersion
-        scalar = String(describing: Scalar.self)
+        (format, version, scalar) = Self.header
         self.architecture = architecture
         self.standardization = standardization
         self.columns = columns
         layers = flow.layers.map { layer in
-            let tensors = layer.parameters.map { NamedTensor(name: $0.name, values: $0.value) }
+            let tensors = NamedTensor.of(layer.parameters)
             switch layer {
             case is AffineCoupling<Scalar>:
                 return Layer(type: "affine", parameters: tensors)
@@ -115,13 +119,7 @@ public struct FlowModel<Scalar: FlowScalar>: Codable {
     }
 
     private func validate() throws {
-        guard format == "gwasflow.flow" else { throw FlowModelError("not a gwasflow flow model (format \"\(format)\")") }
-        guard version == Self.formatVersion else {
-            throw FlowModelError("model format version \(version); this gwasflow reads version \(Self.formatVersion)")
-        }
-        guard scalar == String(describing: Scalar.self) else {
-            throw FlowModelError("model holds \(scalar) weights, \(Scalar.self) requested")
-        }
+        try checkHeader()
         let p = architecture.dimension
         if let s = standardization, s.mean.count != p { throw FlowModelError("standardisation has \(s.mean.count) columns, the flow \(p)") }
         if let c = columns, c.count != p { throw FlowModelError("\(c.count) column names, the flow has dimension \(p)") }
@@ -155,6 +153,39 @@ public struct FlowModel<Scalar: FlowScalar>: Codable {
             return "\(context.debugDescription) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         @unknown default:
             return "\(error)"
+        }
+    }
+}
+
+/// What the model files of `Flows` (`FlowModel`, `LatentFlowModel`) begin with, written and
+/// checked the same way: the `format` name, the `version` of the writer and the `scalar` type.
+protocol FlowModelFile {
+    associatedtype Scalar: FlowScalar
+    /// The `format` of every such file, e.g. "gwasflow.flow".
+    static var formatName: String { get }
+    /// The version this code writes and reads.
+    static var formatVersion: Int { get }
+    var format: String { get }
+    var version: Int { get }
+    var scalar: String { get }
+}
+
+extension FlowModelFile {
+    /// `format`, `version` and `scalar` of a file this code writes.
+    static var header: (format: String, version: Int, scalar: String) {
+        (formatName, formatVersion, String(describing: Scalar.self))
+    }
+
+    /// Throws unless the file has this kind's format, this code's version and `Scalar` weights.
+    func checkHeader() throws {
+        guard format == Self.formatName else {
+            throw FlowModelError("not a \(Self.formatName.replacingOccurrences(of: ".", with: " ")) model (format \"\(format)\")")
+        }
+        guard version == Self.formatVersion else {
+            throw FlowModelError("model format version \(version); this gwasflow reads version \(Self.formatVersion)")
+        }
+        guard scalar == String(describing: Scalar.self) else {
+            throw FlowModelError("model holds \(scalar) weights, \(Scalar.self) requested")
         }
     }
 }

@@ -21,16 +21,18 @@ public final class GaussianHead<Scalar: FlowScalar> {
     private var output: UnsafeMutablePointer<Scalar>?
     private var rows = 0
 
-    /// A head on inputs of dimension `input` for a Gaussian on R^c. Its MLP's output layer starts
-    /// small (`perturbOutputLayer`), so every head starts near `N(0, (log 2 + minimumScale)² I)`.
-    public init(input: Int, dimension c: Int, hidden: [Int], minimumScale: Double = 1e-3,
+    /// A head on inputs of dimension `input` for a Gaussian on R^c. Its MLP's output layer is drawn
+    /// in ±`outputScale`/√fan-in (`perturbOutputLayer`): the default 0.1 starts every head near
+    /// `N(0, (log 2 + minimumScale)² I)`; 1 is PyTorch's default bound, a head that starts as a
+    /// visibly varying function of its input.
+    public init(input: Int, dimension c: Int, hidden: [Int], minimumScale: Double = 1e-3, outputScale: Double = 0.1,
                 generator: inout SeededGenerator) {
         precondition(c >= 1, "GaussianHead needs a dimension >= 1")
         inputDimension = input
         dimension = c
         self.minimumScale = Scalar(minimumScale)
         network = MLP(widths: [input] + hidden + [2 * c], generator: &generator)
-        network.perturbOutputLayer(fraction: 0.1, generator: &generator)
+        network.perturbOutputLayer(fraction: outputScale, generator: &generator)
     }
 
     /// The MLP's tensors.

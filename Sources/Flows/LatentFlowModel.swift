@@ -8,9 +8,10 @@ import Numerics
 /// Numbers are written with Swift's shortest round-trip formatting in the model's scalar type, so
 /// `makeModel()` after a save and load gives the same forward passes, and `logDensity` with the
 /// stored S and seed reproduces the log-densities written beside the model bit for bit.
-public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
+public struct LatentFlowModel<Scalar: FlowScalar>: Codable, FlowModelFile {
     /// The file format version this code writes and reads.
     public static var formatVersion: Int { 1 }
+    static var formatName: String { "gwasflow.latent-flow" }
 
     /// Which model.
     public enum Kind: String, Codable, Sendable {
@@ -67,9 +68,7 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
 
     private init(kind: Kind, standardization: Standardization?, columns: [String]?, importanceSamples: Int,
                  importanceSeed: UInt64) {
-        format = "gwasflow.latent-flow"
-        version = Self.formatVersion
-        scalar = String(describing: Scalar.self)
+        (format, version, scalar) = Self.header
         self.kind = kind
         self.standardization = standardization
         self.columns = columns
@@ -83,7 +82,7 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
         self.init(kind: .lgf, standardization: standardization, columns: columns, importanceSamples: importanceSamples,
                   importanceSeed: importanceSeed)
         localised = shape
-        tensors = model.parameters.map { FlowModel<Scalar>.NamedTensor(name: $0.name, values: $0.value) }
+        tensors = FlowModel<Scalar>.NamedTensor.of(model.parameters)
         actNormInitialized = Self.actNorms(model).map(\.isInitialized)
     }
 
@@ -97,7 +96,7 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
         auxiliary = model.auxiliary
         if let head = model.proposal {
             proposalHidden = Array(head.network.widths.dropFirst().dropLast())
-            proposal = head.parameters.map { FlowModel<Scalar>.NamedTensor(name: $0.name, values: $0.value) }
+            proposal = FlowModel<Scalar>.NamedTensor.of(head.parameters)
         }
     }
 
@@ -111,11 +110,7 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
 
     /// Rebuilds the model with the stored weights.
     public func makeModel() throws -> any LatentVariableModel<Scalar> {
-        guard format == "gwasflow.latent-flow" else { throw FlowModelError("not a gwasflow latent-flow model (format \"\(format)\")") }
-        guard version == Self.formatVersion else {
-            throw FlowModelError("model format version \(version); this gwasflow reads version \(Self.formatVersion)")
-        }
-        guard scalar == String(describing: Scalar.self) else { throw FlowModelError("model holds \(scalar) weights, \(Scalar.self) requested") }
+        try checkHeader()
         guard importanceSamples >= 1 else { throw FlowModelError("importanceSamples must be at least 1") }
         switch kind {
         case .marginal:
@@ -128,11 +123,7 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
             var unused = SeededGenerator(seed: 0)
             let head = GaussianHead<Scalar>(input: flow.architecture.dimension - auxiliary, dimension: auxiliary, hidden: hidden,
                                             generator: &unused)
-            let targets = head.parameters
-            guard targets.map(\.name) == tensors.map(\.name), zip(targets, tensors).allSatisfy({ $0.count == $1.values.count }) else {
-                throw FlowModelError("marginal proposal tensors do not match its hidden widths")
-            }
-            for (target, tensor) in zip(targets, tensors) { target.value = tensor.values }
+            try Self.load(tensors, into: head.parameters, else: "marginal proposal tensors do not match its hidden widths")
             return MarginalizingFlow(flow: try flow.makeFlow(), auxiliary: auxiliary, proposal: head)
         case .lgf:
             guard let s = localised, let tensors, let states = actNormInitialized,
@@ -144,16 +135,21 @@ public struct LatentFlowModel<Scalar: FlowScalar>: Codable {
             let model = LocalisedFlow<Scalar>(dimension: s.dimension, layers: s.layers, latentDimension: s.latentDimension,
                                               couplings: s.couplings, hidden: s.hidden, headHidden: s.headHidden,
                                               indexing: indexing, generator: &unused)
-            let targets = model.parameters
-            guard targets.map(\.name) == tensors.map(\.name), zip(targets, tensors).allSatisfy({ $0.count == $1.values.count }) else {
-                throw FlowModelError("LGF tensors do not match the shape")
-            }
-            for (target, tensor) in zip(targets, tensors) { target.value = tensor.values }
+            try Self.load(tensors, into: model.parameters, else: "LGF tensors do not match the shape")
             let norms = Self.actNorms(model)
             guard norms.count == states.count else { throw FlowModelError("\(states.count) ActNorm states, the shape has \(norms.count)") }
             for (norm, state) in zip(norms, states) { norm.isInitialized = state }
             return model
         }
+    }
+
+    /// Sets `targets` to the stored `tensors`; throws `message` unless names and sizes match in order.
+    private static func load(_ tensors: [FlowModel<Scalar>.NamedTensor], into targets: [Parameter<Scalar>],
+                             else message: String) throws {
+        guard targets.map(\.name) == tensors.map(\.name), zip(targets, tensors).allSatisfy({ $0.count == $1.values.count }) else {
+            throw FlowModelError(message)
+        }
+        for (target, tensor) in zip(targets, tensors) { target.value = tensor.values }
     }
 
     /// Importance-sampled log p(x) of the rows of `values` (original scale, the model's columns)

@@ -60,9 +60,14 @@ public final class LocalisedLayer<Scalar: FlowScalar> {
 
     /// A layer whose G is `couplings` blocks of (affine coupling, ActNorm, reversal of the
     /// coordinates), so that consecutive couplings transform alternate halves; u enters as
-    /// `indexing` says.
+    /// `indexing` says. `headOutputScale` is the output-layer scale of the u side — the heads
+    /// p(u | z), q(u | x) and the u-indexed affine map (`GaussianHead(outputScale:)`). The default 1
+    /// is PyTorch's bound, the initialisation of the authors' code (jrmcornish/cif): with a small u
+    /// side every layer starts where u has no effect and q(u | x) = p(u | z), the ELBO then only
+    /// sees u as noise, and the fit stays a plain flow (docs/benchmarks/beyond.md, session 4).
     public convenience init(dimension d: Int, latentDimension c: Int, couplings: Int, hidden: [Int], headHidden: [Int],
-                            indexing: Indexing = .couplings, generator: inout SeededGenerator) {
+                            indexing: Indexing = .couplings, headOutputScale: Double = 1,
+                            generator: inout SeededGenerator) {
         var blocks: [any ConditionalBijection<Scalar>] = []
         for _ in 0..<couplings {
             switch indexing {
@@ -79,11 +84,13 @@ public final class LocalisedLayer<Scalar: FlowScalar> {
         }
         if indexing == .shiftScale {
             blocks.append(ConditionalShiftScale<Scalar>(dimension: d, conditionDimension: c, hidden: headHidden,
-                                                        generator: &generator))
+                                                        outputScale: headOutputScale, generator: &generator))
         }
         self.init(bijection: ConditionalFlow(layers: blocks),
-                  prior: GaussianHead(input: d, dimension: c, hidden: headHidden, generator: &generator),
-                  posterior: GaussianHead(input: d, dimension: c, hidden: headHidden, generator: &generator))
+                  prior: GaussianHead(input: d, dimension: c, hidden: headHidden, outputScale: headOutputScale,
+                                      generator: &generator),
+                  posterior: GaussianHead(input: d, dimension: c, hidden: headHidden, outputScale: headOutputScale,
+                                          generator: &generator))
     }
 
     /// The layer's tensors: G's, then p's, then q's.
@@ -186,13 +193,15 @@ public final class LocalisedFlow<Scalar: FlowScalar>: LatentVariableModel {
         self.layers = layers
     }
 
-    /// L layers of `couplings` couplings each, u ∈ R^c per layer, u entering as `indexing` says.
+    /// L layers of `couplings` couplings each, u ∈ R^c per layer, u entering as `indexing` says,
+    /// the u side of each layer starting at `headOutputScale` (`LocalisedLayer`).
     public convenience init(dimension d: Int, layers count: Int, latentDimension c: Int, couplings: Int,
                             hidden: [Int], headHidden: [Int], indexing: LocalisedLayer<Scalar>.Indexing = .couplings,
-                            generator: inout SeededGenerator) {
+                            headOutputScale: Double = 1, generator: inout SeededGenerator) {
         self.init(layers: (0..<count).map { _ in
             LocalisedLayer(dimension: d, latentDimension: c, couplings: couplings, hidden: hidden,
-                           headHidden: headHidden, indexing: indexing, generator: &generator)
+                           headHidden: headHidden, indexing: indexing, headOutputScale: headOutputScale,
+                           generator: &generator)
         })
     }
 

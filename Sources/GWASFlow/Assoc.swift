@@ -238,22 +238,17 @@ func analysedEigen(_ source: RelatednessSource, fam: [FamRecord], analysed: [Int
         return try context.step("eigendecomposition") { try GRMEigen.decompose(subset(k, analysed)) }
     case .eigen(let prefix):
         context.input("eigen", prefix)
-        let e = try context.step("read eigendecomposition") { try GEMMAEigenFiles.read(prefix: prefix) }
+        let e = try context.step("read eigendecomposition") { try GEMMAEigenFiles.readTransposed(prefix: prefix) }
         if e.count == analysed.count && (analysed.count == famCount || e.count != famCount) {
             if e.count != famCount { context.setting("eigendecomposition", "of the \(e.count) analysed individuals, in .fam order") }
-            return e
+            return GRMEigendecomposition(consume e)
         }
         guard e.count == famCount else {
             throw FormatError(path: GEMMAEigenFiles.valuesPath(prefix),
                               "\(e.count) eigenvalues, but there are \(famCount) individuals in the .fam and \(analysed.count) analysed; eigen files must cover the .fam or exactly the analysed individuals (GEMMA eigen files carry no IDs)")
         }
         context.warn("\(famCount - analysed.count) of \(famCount) individuals lack a trait or covariate: K is recomposed from the eigen files on the \(analysed.count) analysed and decomposed again")
-        return try context.step("eigendecomposition") {
-            var scaled = e.vectors.selectingRows(analysed)
-            let rows = scaled
-            for j in 0..<e.count { for i in 0..<analysed.count { scaled[i, j] *= e.values[j] } }
-            return try GRMEigen.decompose(BLAS.product(scaled, rows, transB: .transposed))
-        }
+        return try context.step("eigendecomposition") { try GRMEigen.decompose(e.recomposed(rows: analysed)) }
     case let .pcs(path, count):
         context.input("pcs", path)
         let file = try context.step("read PCs") { try Eigenvectors.read(path: path) }

@@ -138,15 +138,10 @@ private func fitDensity<S: FlowScalar>(_: S.Type, names: [String], values: Matri
 
     let logScale = standardization.logScale
     let result = context.step("train flow", total: training.epochs, unit: "epochs") { progress in
-        FlowTrainer(flow: flow, settings: training).train(data: trainData, validation: validationData,
-                                                          objective: StandardNormalObjective()) { e in
-            var line = "train loss \(format(e.trainingLoss + logScale))"
-            if let v = e.validationNLL { line += ", validation NLL \(format(v + logScale))" }
-            line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s (CPU \(format(e.cpuSeconds)) s)"
-            if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
-            context.figure("epoch \(e.epoch)", line)
-            progress.advance(by: 1)
-        }
+        FlowTrainer(flow: flow, settings: training).train(
+            data: trainData, validation: validationData, objective: StandardNormalObjective(),
+            onEpoch: epochReporter(loss: "train loss", validation: "validation NLL", cpu: true, logScale: logScale,
+                                   context: context, progress: progress))
     }
     if result.skippedSteps > 0 { context.warn("\(result.skippedSteps) training steps skipped: non-finite loss or gradient") }
     if result.stoppedEarly { context.figure("early stop after epoch", result.epochs.count) }
@@ -212,6 +207,23 @@ struct DensitySplit {
 
 func convert<S: FlowScalar>(_ x: Matrix<Double>, to: S.Type) -> Matrix<S> {
     Matrix(rows: x.rows, columns: x.columns, storage: x.storage.map { S($0) })
+}
+
+/// Reports each training epoch of `density` as the run-log figure `epoch N`: the training loss and
+/// the validation NLL moved to the original data scale by `logScale`, the learning rate, the wall time
+/// (and the CPU time with `cpu`) and any skipped steps; advances `progress` by one epoch. Plain flows
+/// call the loss "train loss" and the NLL "validation NLL"; latent models "negative ELBO" and
+/// "validation IS NLL" (importance-sampled).
+func epochReporter(loss: String, validation: String, cpu: Bool, logScale: Double, context: RunContext,
+                   progress: StepProgress) -> (EpochSummary) -> Void {
+    { e in
+        var line = "\(loss) \(format(e.trainingLoss + logScale))"
+        if let v = e.validationNLL { line += ", \(validation) \(format(v + logScale))" }
+        line += ", lr \(format(e.learningRate)), \(format(e.seconds)) s" + (cpu ? " (CPU \(format(e.cpuSeconds)) s)" : "")
+        if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
+        context.figure("epoch \(e.epoch)", line)
+        progress.advance(by: 1)
+    }
 }
 
 /// Shortest text that reads back as the same Double.

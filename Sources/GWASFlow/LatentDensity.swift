@@ -18,8 +18,9 @@ public struct LatentDensitySettings: Sendable, Equatable {
 
     /// The model.
     public var kind: Kind
-    /// B auxiliary dimensions (marginal) or the dimension of each layer's u (LGF).
-    public var auxiliary = 2
+    /// B auxiliary dimensions (marginal) or the dimension of each layer's u (LGF); nil: the
+    /// default, `auxiliary(dataDimension:)`.
+    public var auxiliary: Int?
     /// Importance samples per individual for the log-densities and NLLs.
     public var samples = 256
     /// Importance samples per individual for the per-epoch validation NLL (model selection).
@@ -29,19 +30,26 @@ public struct LatentDensitySettings: Sendable, Equatable {
     /// Noise draws per individual in the training bound: 1 is the ELBO, K > 1 the importance-weighted
     /// bound (i.i.d. fits only).
     public var trainingSamples = 1
-    /// Marginal: a learned proposal q(ε | x) (a Gaussian head with the `--hidden` widths) instead of
-    /// the fixed N(0, I).
-    public var learnedProposal = false
-    /// Marginal: the interleaved layout of `MarginalizingFlow` (p + B and the number of couplings
-    /// even) instead of random permutations.
-    public var interleaved = false
+    /// Marginal: a learned proposal q(ε | x) (a Gaussian head with the `--hidden` widths; the
+    /// default) or the fixed N(0, I) (false).
+    public var learnedProposal = true
+    /// Marginal: the interleaved layout of `MarginalizingFlow` (the default; p + B and the number
+    /// of couplings even) or random permutations (false).
+    public var interleaved = true
     /// Rounds of (λ stage, flow stage) of the alternating schedule with a relatedness matrix or PCs;
     /// the epochs are shared equally between stage 0 and the rounds.
     public var rounds = 3
 
-    /// Settings for `kind` with the defaults (B = 2, S = 256).
+    /// Settings for `kind` with the defaults (B chosen from the data, S = 256; a marginalizing
+    /// flow with the learned proposal and the interleaved layout).
     public init(kind: Kind) {
         self.kind = kind
+    }
+
+    /// B for data of `dataDimension` columns: `auxiliary` when set; otherwise 2, except for an
+    /// interleaved marginalizing flow of an odd number of columns, which gets 3 so that p + B is even.
+    public func auxiliary(dataDimension p: Int) -> Int {
+        auxiliary ?? (kind == .marginal && interleaved && p % 2 != 0 ? 3 : 2)
     }
 }
 
@@ -64,10 +72,26 @@ struct LatentDensityTable {
 /// of `normalize` (for a marginalizing flow on its D leading columns, `LeadingColumnsObjective`):
 /// a GRM, eigendecomposition or PCs run `LatentVariableSchedule` (λ fitted, `out.lambda.tsv`),
 /// blocks train their ρ jointly; `--iid` is the i.i.d. fit. λ or the mean ρ go to the metrics.
+///
+/// A marginalizing flow in the interleaved layout (the default) needs p + B and the number of
+/// couplings even: B left unset is chosen so (`LatentDensitySettings.auxiliary(dataDimension:)`), a
+/// given odd p + B or an odd `--layers` is a `UsageError` before anything is read or trained.
 func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test: Matrix<Double>?,
                                      settings: DensitySettings, latent: LatentDensitySettings, out: String,
                                      context: RunContext) throws -> DensityResult {
     var table = table
+    let p = table.values.columns, auxiliary = latent.auxiliary(dataDimension: p)
+    if latent.kind == .marginal && latent.interleaved {
+        if (p + auxiliary) % 2 != 0 {
+            throw UsageError("--model marginal: the interleaved layout needs p + --aux even, got \(p) columns and --aux \(auxiliary); "
+                             + "leave --aux out (it is then chosen so), give --aux \(auxiliary > 1 ? "\(auxiliary - 1) or " : "")\(auxiliary + 1), or use --random-permutations")
+        }
+        let layers = settings.architecture.layers
+        if layers % 2 != 0 {
+            throw UsageError("--model marginal: the interleaved layout needs an even --layers, got \(layers); "
+                             + "give --layers \(layers + 1), or use --random-permutations")
+        }
+    }
     var relatedness: RelatednessInput?
     if let source = settings.relatedness {
         let input = try RelatednessInput(source, fam: table.fam, pheno: table.path, context: context)
@@ -79,7 +103,6 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
         table.rows = covered.map { table.rows[$0] }
         relatedness = input
     }
-    let p = table.values.columns
     var generator = SeededGenerator(seed: context.seed)
     let split = try DensitySplit(values: table.values, validationFraction: settings.validationFraction, generator: &generator)
     let structure = try relatedness.map { try $0.structure(for: split.trainRows.map { table.rows[$0] }, context: context) }
@@ -88,14 +111,14 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
     let a = settings.architecture
     switch latent.kind {
     case .lgf:
-        let shape = LatentFlowModel<S>.LocalisedShape(dimension: p, layers: a.layers, latentDimension: latent.auxiliary,
+        let shape = LatentFlowModel<S>.LocalisedShape(dimension: p, layers: a.layers, latentDimension: auxiliary,
                                                       couplings: latent.couplingsPerLayer, hidden: a.hidden,
                                                       headHidden: a.hidden, indexing: .shiftScale)
-        let model = LocalisedFlow<S>(dimension: p, layers: a.layers, latentDimension: latent.auxiliary,
+        let model = LocalisedFlow<S>(dimension: p, layers: a.layers, latentDimension: auxiliary,
                                      couplings: latent.couplingsPerLayer, hidden: a.hidden, headHidden: a.hidden,
                                      indexing: .shiftScale, generator: &generator)
         context.setting("model", "LGF: \(a.layers) layers × (\(latent.couplingsPerLayer) affine couplings, exp(s(u)) ⊙ · + t(u)), "
-                        + "u in R^\(latent.auxiliary), hidden \(a.hidden.map(String.init).joined(separator: "-")), "
+                        + "u in R^\(auxiliary), hidden \(a.hidden.map(String.init).joined(separator: "-")), "
                         + "\(model.parameterCount) parameters, \(S.self)")
         let seed = generator.next()
         return try fitAndReport(model, table: table, split: split, structure: structure, test: test, training: training,
@@ -105,16 +128,15 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
         }
     case .marginal:
         var architecture = a
-        architecture.dimension = p + latent.auxiliary
-        if latent.interleaved && architecture.dimension % 2 != 0 {
-            throw UsageError("--interleaved needs p + --aux even: \(p) phenotype columns and --aux \(latent.auxiliary)")
-        }
-        let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: latent.auxiliary,
+        architecture.dimension = p + auxiliary
+        let model = MarginalizingFlow<S>(architecture: architecture, auxiliary: auxiliary,
                                          proposalHidden: latent.learnedProposal ? a.hidden : nil,
                                          interleaved: latent.interleaved, generator: &generator)
-        context.setting("model", "marginalizing flow: B = \(latent.auxiliary), \(a.layers) \(a.coupling) couplings on R^\(p + latent.auxiliary), "
-                        + (latent.interleaved ? "interleaved layout, " : "")
-                        + (latent.learnedProposal ? "learned proposal q(eps | x), " : "")
+        context.setting("model", "marginalizing flow: B = \(auxiliary)"
+                        + (latent.auxiliary == nil && auxiliary != 2 ? " (so that p + B is even)" : "")
+                        + ", \(a.layers) \(a.coupling) couplings on R^\(p + auxiliary), "
+                        + (latent.interleaved ? "interleaved layout, " : "random permutations, ")
+                        + (latent.learnedProposal ? "learned proposal q(eps | x), " : "fixed N(0, I) proposal, ")
                         + "hidden \(a.hidden.map(String.init).joined(separator: "-")), \(model.parameterCount) parameters, \(S.self)")
         let seed = generator.next()
         return try fitAndReport(model, table: table, split: split, structure: structure, test: test, training: training,
@@ -132,15 +154,9 @@ private func trainLatent<M: LatentVariableModel>(
     training: TrainingSettings, latent: LatentDensitySettings, logScale: Double, out: String, context: RunContext
 ) throws -> (TrainingResult, String) {
     typealias S = M.Scalar
-    func onEpoch(_ label: String, _ progress: StepProgress) -> (EpochSummary) -> Void {
-        { e in
-            var line = "negative ELBO \(e.trainingLoss + logScale)"
-            if let v = e.validationNLL { line += ", validation IS NLL \(v + logScale)" }
-            line += ", lr \(e.learningRate), \(e.seconds) s"
-            if e.skippedSteps > 0 { line += ", \(e.skippedSteps) steps skipped (non-finite)" }
-            context.figure("\(label)epoch \(e.epoch)", line)
-            progress.advance(by: 1)
-        }
+    func onEpoch(_ progress: StepProgress) -> (EpochSummary) -> Void {
+        epochReporter(loss: "negative ELBO", validation: "validation IS NLL", cpu: false, logScale: logScale,
+                      context: context, progress: progress)
     }
     let trainer = LatentVariableTrainer(model: model, settings: training, validationSamples: latent.validationSamples,
                                         trainingSamples: latent.trainingSamples)
@@ -153,7 +169,7 @@ private func trainLatent<M: LatentVariableModel>(
     case nil, .independent?:
         let result = context.step("train \(latent.kind.rawValue)", total: training.epochs, unit: "epochs") { progress in
             trainer.train(data: data, validation: validation, objective: StandardNormalObjective(),
-                          onEpoch: onEpoch("", progress))
+                          onEpoch: onEpoch(progress))
         }
         return (result, "dependence\tiid\n")
     case let .blocks(blockOf, count)?:
@@ -163,8 +179,8 @@ private func trainLatent<M: LatentVariableModel>(
             model.latentDimension > model.dimension
                 ? trainer.train(data: data, validation: validation,
                                 objective: LeadingColumnsObjective(inner: objective, columns: model.dimension),
-                                onEpoch: onEpoch("", progress))
-                : trainer.train(data: data, validation: validation, objective: objective, onEpoch: onEpoch("", progress))
+                                onEpoch: onEpoch(progress))
+                : trainer.train(data: data, validation: validation, objective: objective, onEpoch: onEpoch(progress))
         }
         let sizes = blockOf.reduce(into: [Int](repeating: 0, count: count)) { $0[$1] += 1 }
         let related = (0..<count).filter { sizes[$0] > 1 }

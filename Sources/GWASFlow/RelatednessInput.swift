@@ -106,7 +106,11 @@ struct RelatednessInput {
                 spectrum = RelatednessSpectrum(transposed: eigen)
             } else {
                 context.setting("eigendecomposition", "G rebuilt from --eigen and restricted to the training individuals, then decomposed")
-                spectrum = try RelatednessSpectrum(grm: Self.reconstruct(eigen, rows: rows))
+                // The spectrum clamps negative eigenvalues to 0 (as the reused path above does), so G is
+                // rebuilt from the clamped ones; Qᵀ is shared, not copied.
+                var clamped = eigen
+                clamped.values = eigen.values.map { max(0, $0) }
+                spectrum = try RelatednessSpectrum(grm: clamped.recomposed(rows: rows))
             }
             report(spectrum, context: context)
             return .relatedness(spectrum)
@@ -133,16 +137,6 @@ struct RelatednessInput {
             context.warn("\(spectrum.clampedCount) eigenvalues of G below \(GRMEigen.zeroThreshold) (tiny negative ones included) set to 0")
         }
         context.figure("relatedness rank used", "\(spectrum.rank) of \(spectrum.count)")
-    }
-
-    /// `Q_R diag(e) Q_Rᵀ` for the rows R (columns R of Qᵀ).
-    private static func reconstruct(_ eigen: TransposedGRMEigendecomposition, rows: [Int]) -> Matrix<Double> {
-        let qt = eigen.transposedVectors.selectingColumns(rows)
-        var scaled = qt
-        for i in 0..<qt.columns {
-            for k in 0..<qt.rows { scaled[k, i] *= max(0, eigen.values[k]) }
-        }
-        return BLAS.product(scaled, qt, transA: .transposed)
     }
 
     /// Reads a GCTA binary GRM (`PATH.grm.bin` or `PATH` ending `.grm.bin`, IDs matched to the

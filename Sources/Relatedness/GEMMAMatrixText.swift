@@ -220,8 +220,9 @@ public enum GEMMAMatrixText {
         }
     }
 
-    /// Turns a row-major n × n array into column-major in place (swapping 64 × 64 tiles).
-    static func transposeInPlace(_ a: inout [Double], n: Int) {
+    /// Turns a row-major n × n array into column-major in place (swapping 64 × 64 tiles): the
+    /// transpose of a square matrix's storage.
+    public static func transposeInPlace(_ a: inout [Double], n: Int) {
         let tile = 64
         a.withUnsafeMutableBufferPointer { p in
             for i0 in stride(from: 0, to: n, by: tile) {

@@ -41,6 +41,39 @@ public struct TransposedGRMEigendecomposition {
 
     /// Number of individuals.
     public var count: Int { values.count }
+
+    /// The same decomposition with the eigenvectors as rows: Q is transposed in place, so handing
+    /// over the only reference to it (`consume`) costs no second n × n matrix.
+    public init(_ eigen: consuming GRMEigendecomposition) {
+        let values = eigen.values, zeroed = eigen.zeroedCount
+        var q = (consume eigen).vectors
+        GEMMAMatrixText.transposeInPlace(&q.storage, n: q.rows)
+        self.init(values: values, transposedVectors: q, zeroedCount: zeroed)
+    }
+
+    /// K restricted to the individuals `rows` (in that order), recomposed from the decomposition:
+    /// `K_RR = Q_R diag(d) Q_Rᵀ`, Q_R the rows R of Q (columns R of Qᵀ), d `values` as stored. The
+    /// one routine for eigen files over more individuals than are used (`assoc`, and
+    /// `normalize`/`density` with `--eigen`).
+    public func recomposed(rows: [Int]) -> Matrix<Double> {
+        var scaled = transposedVectors.selectingColumns(rows)
+        let loadings = scaled
+        for i in 0..<scaled.columns {
+            for k in 0..<scaled.rows { scaled[k, i] *= values[k] }
+        }
+        return BLAS.product(scaled, loadings, transA: .transposed)
+    }
+}
+
+extension GRMEigendecomposition {
+    /// The same decomposition with the eigenvectors as columns: Qᵀ is transposed in place, so
+    /// handing over the only reference to it (`consume`) costs no second n × n matrix.
+    public init(_ eigen: consuming TransposedGRMEigendecomposition) {
+        let values = eigen.values, zeroed = eigen.zeroedCount
+        var q = (consume eigen).transposedVectors
+        GEMMAMatrixText.transposeInPlace(&q.storage, n: q.rows)
+        self.init(values: values, vectors: q, zeroedCount: zeroed)
+    }
 }
 
 /// Eigendecomposition of a GRM, the way GEMMA 0.98.5's `-eigen` does it (checked against the

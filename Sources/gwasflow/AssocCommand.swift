@@ -22,14 +22,7 @@ struct AssocCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var options: RunOptions
 
-    @Option(help: ArgumentHelp("Phenotype table (PLINK style with a header, or GEMMA style).", valueName: "FILE"))
-    var pheno: String
-
-    @Option(help: ArgumentHelp("Phenotype columns: 1-based positions (1,2 or 1-3) or header names (default: all).", valueName: "LIST"))
-    var columns: String = "all"
-
-    @Option(help: ArgumentHelp("Covariate table (default: covar in gwasflow.toml; none: intercept only).", valueName: "FILE"))
-    var covar: String?
+    @OptionGroup var phenotypes: PhenotypeOptions
 
     @Option(help: ArgumentHelp("Relatedness matrix, GEMMA text (.cXX.txt/.sXX.txt) over the .fam individuals (default: grm in gwasflow.toml).", valueName: "FILE"))
     var grm: String?
@@ -37,11 +30,7 @@ struct AssocCommand: ParsableCommand {
     @Option(help: ArgumentHelp("GEMMA eigen files PREFIX.eigenD.txt/PREFIX.eigenU.txt (instead of --grm): over the .fam individuals (then, when some lack a trait or covariate, K is recomposed on the analysed ones and decomposed again in this run) or over exactly the analysed ones, in .fam order (GEMMA's -d/-u).", valueName: "PREFIX"))
     var eigen: String?
 
-    @Option(help: ArgumentHelp("Principal components (.eigenvec) for the paper's PC relatedness (instead of --grm); needs --n-pcs.", valueName: "FILE"))
-    var pcs: String?
-
-    @Option(help: ArgumentHelp("Leading PCs used with --pcs.", valueName: "K"))
-    var nPcs: Int?
+    @OptionGroup var pc: PCOptions
 
     @Option(help: ArgumentHelp("Only SNPs on this chromosome.", valueName: "CHR"))
     var chr: String?
@@ -65,9 +54,7 @@ struct AssocCommand: ParsableCommand {
     var precision: String = "float"
 
     func validate() throws {
-        if [grm != nil, eigen != nil, pcs != nil].filter({ $0 }).count > 1 { throw ValidationError("give one of --grm, --eigen, --pcs, not several") }
-        if (pcs == nil) != (nPcs == nil) { throw ValidationError("--pcs and --n-pcs K go together") }
-        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
+        if [grm != nil, eigen != nil, pc.pcs != nil].filter({ $0 }).count > 1 { throw ValidationError("give one of --grm, --eigen, --pcs, not several") }
         if !(maf >= 0 && maf <= 0.5) { throw ValidationError("--maf must be in [0, 0.5], got \(maf)") }
         if !(miss >= 0 && miss <= 1) { throw ValidationError("--miss must be in [0, 1], got \(miss)") }
         if !(r2 > 0 && r2 <= 1) { throw ValidationError("--r2 must be in (0, 1], got \(r2)") }
@@ -90,17 +77,17 @@ struct AssocCommand: ParsableCommand {
             let relatedness: RelatednessSource
             if let eigen {
                 relatedness = .eigen(eigen)
-            } else if let pcs, let nPcs {
-                relatedness = .pcs(path: pcs, count: nPcs)
+            } else if let pcs = pc.source {
+                relatedness = .pcs(path: pcs.path, count: pcs.count)
             } else {
                 relatedness = .grm(try context.requiredPath(grm, or: .grm))
             }
             let settings = AssocSettings(
-                relatedness: relatedness, columns: try ColumnSelection(parsing: columns), covar: context.path(covar, or: .covar),
+                relatedness: relatedness, columns: try phenotypes.columnSelection(), covar: phenotypes.covariates(context),
                 chromosome: chr, snpRange: try snpRange(), perTrait: perTrait,
                 filter: AssociationSNPFilter(filter: SNPFilter(minAlleleFrequency: maf, maxMissingFraction: miss), maxCovariateR2: r2),
                 precision: RotationPrecision(rawValue: precision)!)
-            let result = try assoc(bfile: bfile, pheno: pheno, settings: settings, out: prefix, context: context)
+            let result = try assoc(bfile: bfile, pheno: phenotypes.pheno, settings: settings, out: prefix, context: context)
             for table in result.tables {
                 let lambda = table.lambdaGC.map { String(format: "%.4f", $0) } ?? "NA"
                 print("\(table.name): \(table.snps.count) SNPs tested on \(result.analysed) individuals, lambda_GC \(lambda); wrote \(table.path)")

@@ -22,14 +22,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var options: RunOptions
 
-    @Option(help: ArgumentHelp("Phenotype table (PLINK or GEMMA style).", valueName: "FILE"))
-    var pheno: String
-
-    @Option(help: ArgumentHelp("Phenotype columns of the trait group: positions (1,2,4 or 2-4) or names; default all.", valueName: "LIST"))
-    var columns: String = "all"
-
-    @Option(help: ArgumentHelp("Covariate table (default: covar in gwasflow.toml).", valueName: "FILE"))
-    var covar: String?
+    @OptionGroup var phenotypes: PhenotypeOptions
 
     @Option(help: ArgumentHelp("Relatedness matrix, GEMMA text over the .fam (default: grm in gwasflow.toml).", valueName: "FILE"))
     var grm: String?
@@ -37,26 +30,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Eigendecomposition prefix from gwasflow eigen (with --grm: reused when it applies; alone: the relatedness).", valueName: "PREFIX"))
     var eigen: String?
 
-    @Option(help: ArgumentHelp("Principal components (.eigenvec) for the paper's PC relatedness, used by the flows and the LMMs (instead of --grm); needs --n-pcs.", valueName: "FILE"))
-    var pcs: String?
-
-    @Option(help: ArgumentHelp("Leading PCs used with --pcs.", valueName: "K"))
-    var nPcs: Int?
+    @OptionGroup var pc: PCOptions
 
     @Option(help: ArgumentHelp("Truth file of gwasflow simulate (chr, ps of each causal SNP).", valueName: "FILE"))
     var truth: String?
 
-    @Option(help: ArgumentHelp("Baseline flow epochs.", valueName: "N"))
-    var epochs = 250
-
-    @Option(help: ArgumentHelp("Alternating: epochs of stage 0.", valueName: "N"))
-    var initialEpochs = ScheduleSettings().initialEpochs
-
-    @Option(help: ArgumentHelp("Alternating: flow epochs per round.", valueName: "N"))
-    var roundEpochs = 25
-
-    @Option(help: ArgumentHelp("Alternating: rounds.", valueName: "K"))
-    var rounds = 4
+    @OptionGroup var schedule: ScheduleOptions
 
     @Option(help: ArgumentHelp("Coupling layers of the flows.", valueName: "N"))
     var layers = 16
@@ -65,32 +44,27 @@ struct CompareCommand: ParsableCommand {
     var p1: Double?
 
     func validate() throws {
-        for (name, v) in [("--epochs", epochs), ("--initial-epochs", initialEpochs), ("--round-epochs", roundEpochs), ("--rounds", rounds), ("--layers", layers)] where v < 1 {
+        for (name, v) in schedule.counts + [("--layers", layers)] where v < 1 {
             throw ValidationError("\(name) must be at least 1, got \(v)")
         }
         if let p1, !(p1 > 0 && p1 <= 1) { throw ValidationError("--p1 must be in (0, 1], got \(p1)") }
-        if pcs != nil && (grm != nil || eigen != nil) { throw ValidationError("give --grm [--eigen] or --pcs, not both") }
-        if (pcs == nil) != (nPcs == nil) { throw ValidationError("--pcs and --n-pcs K go together") }
-        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
+        if pc.pcs != nil && (grm != nil || eigen != nil) { throw ValidationError("give --grm [--eigen] or --pcs, not both") }
     }
 
     func run() throws {
         try options.execute(output: output) { context, prefix in
             let bfile = try context.requiredPath(genotypes.bfile, or: .bfile)
-            var settings = CompareSettings(pheno: pheno)
-            settings.columns = try ColumnSelection(parsing: columns)
-            settings.covar = context.path(covar, or: .covar)
-            if let pcs, let nPcs {
-                settings.pcs = (pcs, nPcs)
+            var settings = CompareSettings(pheno: phenotypes.pheno)
+            settings.columns = try phenotypes.columnSelection()
+            settings.covar = phenotypes.covariates(context)
+            if let pcs = pc.source {
+                settings.pcs = pcs
             } else {
                 settings.grm = eigen == nil ? try context.requiredPath(grm, or: .grm) : context.path(grm, or: .grm)
                 settings.eigen = eigen
             }
             settings.truth = truth
-            settings.schedule.epochs = epochs
-            settings.schedule.initialEpochs = initialEpochs
-            settings.schedule.roundEpochs = roundEpochs
-            settings.schedule.rounds = rounds
+            schedule.apply(to: &settings.schedule)
             settings.schedule.architecture.layers = layers
             settings.loci.p1 = p1
             settings.schedule.seed = options.seed

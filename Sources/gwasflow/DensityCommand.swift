@@ -15,7 +15,9 @@ struct DensityCommand: ParsableCommand {
             Rows with a missing value are left out; columns are z-scored with the training moments; the \
             weights of the epoch with the best validation NLL are kept. \
             With --model lgf (localised generative flow) or marginal (marginalizing flow, --aux auxiliary \
-            dimensions), NLLs are importance-sampled with --samples draws per individual and reported with \
+            dimensions; by default with a learned proposal q(ε | x) and the interleaved layout, which needs \
+            p + B and --layers even: without --aux, B is 2 or 3 to make p + B even, and an odd p + --aux or \
+            --layers is a usage error; --fixed-proposal --random-permutations give the older form), NLLs are importance-sampled with --samples draws per individual and reported with \
             their standard errors, and PREFIX.logdensity.tsv (log p(x) per individual, with its Monte Carlo \
             error) and PREFIX.samples.tsv are written beside PREFIX.model.json, which also holds the importance-sampling \
             seed: reloaded, it reproduces the log-densities bit for bit. \
@@ -36,8 +38,8 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
     var model: String = "affine"
 
-    @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u; marginal: auxiliary dimensions B.", valueName: "B"))
-    var aux: Int = 2
+    @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u (default 2); marginal: auxiliary dimensions B (default 2, or 3 for an odd number of columns so that p + B is even as the interleaved layout needs).", valueName: "B"))
+    var aux: Int?
 
     @Option(help: ArgumentHelp("lgf and marginal: importance samples per individual for log-densities and NLLs.", valueName: "S"))
     var samples: Int = 256
@@ -45,11 +47,37 @@ struct DensityCommand: ParsableCommand {
     @Option(name: .customLong("train-samples"), help: ArgumentHelp("lgf and marginal, i.i.d. fits: noise draws per individual in the training bound (1: the ELBO; K > 1: the importance-weighted bound, tighter, K times the cost).", valueName: "K"))
     var trainSamples: Int = 1
 
-    @Flag(name: .customLong("learned-proposal"), help: "marginal: learn the importance-sampling proposal q(ε | x) (a Gaussian head with the --hidden widths) instead of the fixed N(0, I).")
-    var learnedProposal = false
+    /// `--learned-proposal` (the default) or `--fixed-proposal`.
+    enum Proposal: EnumerableFlag {
+        case learnedProposal, fixedProposal
 
-    @Flag(help: "marginal: interleaved layout (each coupling half holds half of the data and half of the auxiliary dimensions; the data end in the leading latent columns) instead of random permutations; needs p + --aux and --layers even.")
-    var interleaved = false
+        static func help(for value: Self) -> ArgumentHelp? {
+            switch value {
+            case .learnedProposal:
+                "marginal (default): learn the importance-sampling proposal q(ε | x), a Gaussian head with the --hidden widths."
+            case .fixedProposal:
+                "marginal: the fixed N(0, I) proposal of the older form (it stays at the Gaussian fit of two-component targets; docs/benchmarks/beyond.md)."
+            }
+        }
+    }
+
+    /// `--interleaved` (the default) or `--random-permutations`.
+    enum Layout: EnumerableFlag {
+        case interleaved, randomPermutations
+
+        static func help(for value: Self) -> ArgumentHelp? {
+            switch value {
+            case .interleaved:
+                "marginal (default): interleaved layout, each coupling half holds half of the data and half of the auxiliary dimensions and the data end in the leading latent columns (where the dependence options put C); needs p + --aux and --layers even, one-line error otherwise."
+            case .randomPermutations:
+                "marginal: random permutations between the couplings (the older form; any p + --aux and --layers, but under a dependence option λ̂ is unreliable)."
+            }
+        }
+    }
+
+    @Flag var proposal: Proposal?
+
+    @Flag var layout: Layout?
 
     @Option(help: "Number of coupling layers.")
     var layers: Int = 16
@@ -96,23 +124,8 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A second table with the same columns; its NLL is reported as test_nll.", valueName: "FILE"))
     var test: String?
 
-    @Option(help: ArgumentHelp("lgf and marginal: relatedness matrix, GEMMA text (table row order) or GCTA binary prefix.", valueName: "FILE"))
-    var grm: String?
-
-    @Option(help: ArgumentHelp("lgf and marginal: eigendecomposition prefix from `gwasflow eigen` (alone, or reused with --grm).", valueName: "PREFIX"))
-    var eigen: String?
-
-    @Option(help: ArgumentHelp("lgf and marginal: principal components (.eigenvec) for low-rank PC relatedness; needs --n-pcs.", valueName: "FILE"))
-    var pcs: String?
-
-    @Option(name: .customLong("n-pcs"), help: ArgumentHelp("Number of PCs for PC relatedness.", valueName: "K"))
-    var nPcs: Int?
-
-    @Option(help: ArgumentHelp("lgf and marginal: equicorrelated blocks, FID or a numeric column of --pheno (ρ trained jointly).", valueName: "COLUMN"))
-    var blocks: String?
-
-    @Flag(help: "lgf and marginal: independent individuals (the i.i.d. fit, as without a dependence option).")
-    var iid = false
+    @OptionGroup(title: "Dependence between individuals, for lgf and marginal")
+    var dependence: DependenceOptions
 
     @Option(help: ArgumentHelp("lgf and marginal with --grm, --eigen or --pcs: rounds of (λ stage, flow stage); --epochs is shared equally by stage 0 and the rounds.", valueName: "K"))
     var rounds: Int = 3
@@ -136,19 +149,16 @@ struct DensityCommand: ParsableCommand {
             throw ValidationError("--model must be affine, spline, lgf or marginal, got \(model)")
         }
         if let latentKind {
-            guard aux >= 1 else { throw ValidationError("--aux must be at least 1, got \(aux)") }
+            if let aux, aux < 1 { throw ValidationError("--aux must be at least 1, got \(aux)") }
             guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
             s.latent = LatentDensitySettings(kind: latentKind)
             s.latent?.auxiliary = aux
             s.latent?.samples = samples
-            s.latent?.learnedProposal = learnedProposal
-            s.latent?.interleaved = interleaved
+            if let proposal { s.latent?.learnedProposal = proposal == .learnedProposal }
+            if let layout { s.latent?.interleaved = layout == .interleaved }
         }
-        if (learnedProposal || interleaved) && latentKind != .marginal {
-            throw ValidationError("--learned-proposal and --interleaved are for --model marginal")
-        }
-        if interleaved && layers % 2 != 0 {
-            throw ValidationError("--interleaved needs an even --layers, got \(layers)")
+        if (proposal != nil || layout != nil) && latentKind != .marginal {
+            throw ValidationError("--learned-proposal, --fixed-proposal, --interleaved and --random-permutations are for --model marginal")
         }
         let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) >= 1 }) else {
@@ -184,31 +194,17 @@ struct DensityCommand: ParsableCommand {
         s.validationFraction = validation
         s.test = test
         s.double = double
-        let sources = [grm != nil || eigen != nil, pcs != nil, blocks != nil, iid].filter { $0 }.count
-        if sources > 1 { throw ValidationError("give one dependence source: --grm [--eigen], --eigen, --pcs with --n-pcs, --blocks, or --iid") }
-        if sources == 1 && latentKind == nil {
+        if dependence.isGiven && latentKind == nil {
             throw ValidationError("--grm, --eigen, --pcs, --blocks and --iid need --model lgf or marginal (plain flows of related individuals: gwasflow normalize)")
         }
-        if pcs != nil && nPcs == nil { throw ValidationError("--pcs needs --n-pcs K (e.g. --n-pcs 40)") }
-        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
         guard trainSamples >= 1 else { throw ValidationError("--train-samples must be at least 1, got \(trainSamples)") }
-        if trainSamples > 1 && (latentKind == nil || (sources == 1 && !iid)) {
+        if trainSamples > 1 && (latentKind == nil || (dependence.isGiven && !dependence.iid)) {
             throw ValidationError("--train-samples above 1 needs --model lgf or marginal fitted i.i.d. (no --grm, --eigen, --pcs or --blocks)")
         }
         s.latent?.rounds = rounds
         s.latent?.trainingSamples = trainSamples
-        if iid {
-            s.relatedness = .independent
-        } else if let blocks {
-            s.relatedness = .blocks(column: blocks)
-        } else if let pcs, let k = nPcs {
-            s.relatedness = .pcs(path: pcs, count: k)
-        } else if let grm {
-            s.relatedness = .grm(path: grm, eigen: eigen)
-        } else if let eigen {
-            s.relatedness = .eigen(prefix: eigen)
-        }
+        s.relatedness = dependence.source(grm: dependence.grm)
         return s
     }
 

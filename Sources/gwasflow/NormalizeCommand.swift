@@ -24,35 +24,13 @@ struct NormalizeCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var options: RunOptions
 
-    @Option(help: ArgumentHelp("Phenotype table (GEMMA or PLINK style).", valueName: "FILE"))
-    var pheno: String
-
-    @Option(help: ArgumentHelp("Phenotype columns: 1-based positions (1,2,4 or 2-4) or names (TSH,FT4); default all.", valueName: "LIST"))
-    var columns: String = "all"
+    @OptionGroup var phenotypes: PhenotypeOptions
 
     @Option(help: ArgumentHelp("The .fam file, when there is no --bfile.", valueName: "FILE"))
     var fam: String?
 
-    @Option(help: ArgumentHelp("Covariate table (default: covar in gwasflow.toml).", valueName: "FILE"))
-    var covar: String?
-
-    @Option(help: ArgumentHelp("Relatedness matrix: GEMMA text (.cXX.txt, .fam order) or GCTA binary prefix (default: grm in gwasflow.toml).", valueName: "FILE"))
-    var grm: String?
-
-    @Option(help: ArgumentHelp("Eigendecomposition prefix from `gwasflow eigen` (PREFIX.eigenD.txt/.eigenU.txt), reused when it applies.", valueName: "PREFIX"))
-    var eigen: String?
-
-    @Option(help: ArgumentHelp("Principal components (.eigenvec) for low-rank PC relatedness; needs --n-pcs.", valueName: "FILE"))
-    var pcs: String?
-
-    @Option(help: ArgumentHelp("Number of PCs for PC relatedness.", valueName: "K"))
-    var nPcs: Int?
-
-    @Option(help: ArgumentHelp("Equicorrelated blocks: FID (the .fam family) or a numeric column of --pheno.", valueName: "COLUMN"))
-    var blocks: String?
-
-    @Flag(help: "Independent individuals (C = I): the i.i.d. baseline.")
-    var iid = false
+    @OptionGroup(title: "Relatedness, one source (default: the grm of gwasflow.toml)")
+    var dependence: DependenceOptions
 
     @Option(help: "Training schedule: alternating (default with a GRM or PCs), grid, baseline, or joint (default with --blocks).")
     var schedule: String?
@@ -66,17 +44,7 @@ struct NormalizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Hidden widths of each coupling's MLP.", valueName: "W,W"))
     var hidden = "128,128"
 
-    @Option(help: ArgumentHelp("Epochs of baseline, of each grid flow, and of joint.", valueName: "N"))
-    var epochs = 250
-
-    @Option(help: ArgumentHelp("Alternating: epochs of stage 0.", valueName: "N"))
-    var initialEpochs = ScheduleSettings().initialEpochs
-
-    @Option(help: ArgumentHelp("Alternating: flow epochs per round.", valueName: "N"))
-    var roundEpochs = 25
-
-    @Option(help: ArgumentHelp("Alternating: rounds of λ stage + flow stage.", valueName: "K"))
-    var rounds = 4
+    @OptionGroup var lengths: ScheduleOptions
 
     @Option(help: ArgumentHelp("Alternating: λ of stage 0.", valueName: "LAMBDA"))
     var initialLambda = 0.9
@@ -103,14 +71,10 @@ struct NormalizeCommand: ParsableCommand {
     var validationFraction = 0.15
 
     func validate() throws {
-        let sources = [grm != nil || eigen != nil, pcs != nil, blocks != nil, iid].filter { $0 }.count
-        if sources > 1 { throw ValidationError("give one relatedness source: --grm [--eigen], --pcs with --n-pcs, --blocks, or --iid") }
-        if pcs != nil && nPcs == nil { throw ValidationError("--pcs needs --n-pcs K (e.g. --n-pcs 40)") }
-        if let k = nPcs, k < 2 { throw ValidationError("--n-pcs must be at least 2, got \(k)") }
         if let s = schedule, ScheduleKind(rawValue: s) == nil {
             throw ValidationError("--schedule must be one of \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(s)")
         }
-        if schedule == "joint" && blocks == nil { throw ValidationError("--schedule joint needs --blocks (per-block ρ)") }
+        if schedule == "joint" && dependence.blocks == nil { throw ValidationError("--schedule joint needs --blocks (per-block ρ)") }
         if FlowArchitecture.Coupling(rawValue: coupling) == nil {
             throw ValidationError("--coupling must be one of \(FlowArchitecture.Coupling.allCases.map(\.rawValue).joined(separator: ", ")), got \(coupling)")
         }
@@ -120,7 +84,6 @@ struct NormalizeCommand: ParsableCommand {
         if !(validationFraction >= 0 && validationFraction < 1) { throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)") }
         if batchSize < 2 { throw ValidationError("--batch-size must be at least 2, got \(batchSize)") }
         if layers < 1 { throw ValidationError("--layers must be at least 1, got \(layers)") }
-        if [epochs, initialEpochs, roundEpochs, rounds].contains(where: { $0 < 0 }) { throw ValidationError("epoch and round counts cannot be negative") }
         _ = try hiddenWidths()
         _ = try gridValues()
     }
@@ -145,23 +108,12 @@ struct NormalizeCommand: ParsableCommand {
         try options.execute(output: output) { context, prefix in
             let famPath: String
             if let fam { famPath = fam } else { famPath = try context.requiredPath(genotypes.bfile, or: .bfile) + ".fam" }
-            let source: NormalizeRelatedness
-            if iid {
-                source = .independent
-            } else if let blocks {
-                source = .blocks(column: blocks)
-            } else if let pcs, let k = nPcs {
-                source = .pcs(path: pcs, count: k)
-            } else if let grm = context.path(grm, or: .grm) {
-                source = .grm(path: grm, eigen: eigen)
-            } else if let eigen {
-                source = .eigen(prefix: eigen)
-            } else {
+            guard let source = dependence.source(grm: context.path(dependence.grm, or: .grm)) else {
                 throw UsageError("no relatedness given: pass --grm FILE (or set grm in gwasflow.toml), --pcs FILE --n-pcs K, --blocks FID, or --iid")
             }
-            var settings = NormalizeSettings(pheno: pheno, fam: famPath, relatedness: source)
-            settings.columns = try ColumnSelection(parsing: columns)
-            settings.covar = context.path(covar, or: .covar)
+            var settings = NormalizeSettings(pheno: phenotypes.pheno, fam: famPath, relatedness: source)
+            settings.columns = try phenotypes.columnSelection()
+            settings.covar = phenotypes.covariates(context)
             settings.validationFraction = validationFraction
             var s = ScheduleSettings()
             switch source {
@@ -174,10 +126,7 @@ struct NormalizeCommand: ParsableCommand {
             s.training.batchSize = batchSize
             s.training.learningRate = learningRate
             s.training.weightDecay = weightDecay
-            s.epochs = epochs
-            s.initialEpochs = initialEpochs
-            s.roundEpochs = roundEpochs
-            s.rounds = rounds
+            lengths.apply(to: &s)
             s.initialLambda = initialLambda
             s.lambdaStep = LambdaStep(rawValue: lambdaStep)!
             s.gridSelection = GridSelection(rawValue: gridSelection)!

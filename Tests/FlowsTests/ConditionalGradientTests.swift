@@ -169,6 +169,44 @@ final class ConditionalGradientTests: XCTestCase {
                    noise: model.drawNoise(rows: 6, generator: &g), inputGradient: { model.inputGradient() })
     }
 
+    /// The LGF form of the benchmark (one coupling and one u-indexed affine map per layer, u ∈ R¹,
+    /// two-layer heads) with the u side at its default, PyTorch-sized start.
+    func testPerCouplingLocalisedFlowGradients() {
+        var g = SeededGenerator(seed: 92)
+        let model = LocalisedFlow<Double>(dimension: 2, layers: 3, latentDimension: 1, couplings: 1, hidden: [6],
+                                          headHidden: [5, 4], indexing: .shiftScale, generator: &g)
+        _ = model.forward(GradientCheck.normalMatrix(rows: 20, columns: 2, seed: 93), noise: model.drawNoise(rows: 20, generator: &g))
+        checkModel(model, x: GradientCheck.normalMatrix(rows: 6, columns: 2, seed: 94),
+                   noise: model.drawNoise(rows: 6, generator: &g), inputGradient: { model.inputGradient() })
+    }
+
+    /// `headOutputScale` sets the output layers of p(u | z), q(u | x) and the u-indexed affine map
+    /// to ±scale/√fan-in (and fills that range), and an LGF layer's default is 1 (PyTorch's bound).
+    func testHeadOutputScale() {
+        func uSide(_ layer: LocalisedLayer<Double>) -> [MLP<Double>] {
+            [layer.prior.network, layer.posterior.network]
+                + (layer.bijection as! ConditionalFlow<Double>).layers.compactMap { ($0 as? ConditionalShiftScale<Double>)?.network }
+        }
+        for scale in [0.1, 1.0] {
+            var g = SeededGenerator(seed: 95)
+            let layer = LocalisedLayer<Double>(dimension: 2, latentDimension: 1, couplings: 1, hidden: [6], headHidden: [10, 10],
+                                               indexing: .shiftScale, headOutputScale: scale, generator: &g)
+            let networks = uSide(layer)
+            XCTAssertEqual(networks.count, 3)
+            for network in networks {
+                let largest = network.parameters.suffix(2).flatMap { $0.value }.map { abs($0) }.max()!
+                XCTAssertLessThanOrEqual(largest, scale / 10.0.squareRoot())
+                XCTAssertGreaterThan(largest, 0.7 * scale / 10.0.squareRoot())
+            }
+        }
+        var a = SeededGenerator(seed: 96), b = a
+        let byDefault = LocalisedLayer<Double>(dimension: 2, latentDimension: 1, couplings: 1, hidden: [6], headHidden: [10],
+                                               indexing: .shiftScale, generator: &a)
+        let explicit = LocalisedLayer<Double>(dimension: 2, latentDimension: 1, couplings: 1, hidden: [6], headHidden: [10],
+                                              indexing: .shiftScale, headOutputScale: 1, generator: &b)
+        for (p, q) in zip(byDefault.parameters, explicit.parameters) { XCTAssertEqual(p.value, q.value, p.name) }
+    }
+
     func testMarginalizingFlowGradients() {
         var g = SeededGenerator(seed: 91)
         let model = MarginalizingFlow<Double>(architecture: FlowArchitecture(dimension: 4, layers: 3, hidden: [6]),

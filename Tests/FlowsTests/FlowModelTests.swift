@@ -52,5 +52,28 @@ final class FlowModelTests: XCTestCase {
         XCTAssertTrue(message(text.replacingOccurrences(of: "\"b1\"", with: "\"bias\"")).contains("parameters"))
         XCTAssertTrue(message("{}").contains("not a readable model file"))
         XCTAssertThrowsError(try FlowModel<Double>(jsonData: good))
+        XCTAssertTrue(message(text.replacingOccurrences(of: "\"gwasflow.flow\"", with: "\"gwasflow.other\""))
+            .contains("not a gwasflow flow model (format \"gwasflow.other\")"))
+    }
+
+    /// A latent-flow file's format, version and scalar are checked as a flow file's are.
+    func testLatentFileHeaderIsChecked() throws {
+        let arch = FlowArchitecture(dimension: 4, layers: 2, hidden: [4])
+        var g = SeededGenerator(seed: 2)
+        let model = MarginalizingFlow<Float>(architecture: arch, auxiliary: 2, proposalHidden: [3], interleaved: true, generator: &g)
+        let good = try LatentFlowModel(marginal: model, architecture: arch, standardization: nil, columns: nil,
+                                       importanceSamples: 4, importanceSeed: 1).jsonData()
+        XCTAssertNoThrow(try LatentFlowModel<Float>(jsonData: good))
+        // The top-level field `key` set to `value`.
+        func message(_ key: String, _ value: Any) throws -> String {
+            var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: good) as? [String: Any])
+            object[key] = value
+            do { _ = try LatentFlowModel<Float>(jsonData: try JSONSerialization.data(withJSONObject: object)); return "accepted" } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertEqual(try message("format", "gwasflow.flow"), "not a gwasflow latent-flow model (format \"gwasflow.flow\")")
+        XCTAssertEqual(try message("version", 3), "model format version 3; this gwasflow reads version 1")
+        XCTAssertEqual(try message("scalar", "Double"), "model holds Double weights, Float requested")
     }
 }

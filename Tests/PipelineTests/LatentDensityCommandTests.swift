@@ -61,10 +61,76 @@ final class LatentDensityCommandTests: XCTestCase {
         for extra in [["--model", "lgff"], ["--model", "lgf", "--aux", "0"], ["--model", "marginal", "--samples", "0"],
                       ["--model", "lgf", "--train-samples", "0"], ["--model", "affine", "--train-samples", "4"],
                       ["--model", "marginal", "--train-samples", "4", "--blocks", "FID"], ["--model", "lgf", "--learned-proposal"],
-                      ["--model", "marginal", "--interleaved", "--layers", "3"], ["--model", "marginal", "--interleaved", "--aux", "1"], ["--model", "marginal", "--warmup-steps", "-1"]] {
+                      ["--model", "marginal", "--interleaved", "--layers", "3"], ["--model", "marginal", "--interleaved", "--aux", "1"], ["--model", "marginal", "--warmup-steps", "-1"],
+                      ["--model", "lgf", "--fixed-proposal"], ["--model", "affine", "--random-permutations"],
+                      ["--model", "marginal", "--interleaved", "--random-permutations"],
+                      ["--model", "marginal", "--learned-proposal", "--fixed-proposal"]] {
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--out", "q"] + extra, in: folder)
             XCTAssertEqual(result.status, 2, extra.joined(separator: " "))
             XCTAssertFalse(result.stderr.isEmpty)
+        }
+        // The default interleaved layout of --model marginal: an odd p + --aux or --layers is a
+        // one-line error that names the way out.
+        for (extra, expected) in [(["--aux", "3"], "needs p + --aux even, got 2 columns and --aux 3; leave --aux out"),
+                                  (["--layers", "5"], "needs an even --layers, got 5; give --layers 6, or use --random-permutations")] {
+            let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--model", "marginal", "--out", "q"] + extra,
+                                                 in: folder)
+            XCTAssertEqual(result.status, 2, extra.joined(separator: " "))
+            XCTAssertTrue(result.stderr.contains(expected), result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+    }
+
+    /// `--model marginal` defaults to the learned proposal and the interleaved layout, with B = 2,
+    /// or 3 for an odd number of columns; `--fixed-proposal --random-permutations` is the older form,
+    /// which takes any p + B and --layers.
+    func testMarginalDefaultsToLearnedProposalAndInterleavedLayout() throws {
+        let folder = try temporaryFolder(self)
+        try Self.writeMoons(60, seed: 4, to: folder.appendingPathComponent("moons.txt"))
+        let common = ["density", "--pheno", "moons.txt", "--model", "marginal", "--samples", "4", "--hidden", "4,4",
+                      "--epochs", "1", "--batch", "32", "--quiet"]
+        let runs: [(out: String, extra: [String], model: String)] = [
+            ("two", ["--layers", "2"], "B = 2, 2 affine couplings on R^4, interleaved layout, learned proposal q(eps | x), "),
+            ("one", ["--layers", "2", "--columns", "a"],
+             "B = 3 (so that p + B is even), 2 affine couplings on R^4, interleaved layout, learned proposal q(eps | x), "),
+            ("old", ["--layers", "3", "--aux", "1", "--fixed-proposal", "--random-permutations"],
+             "B = 1, 3 affine couplings on R^3, random permutations, fixed N(0, I) proposal, "),
+        ]
+        for run in runs {
+            let result = try GWASFlowProcess.run(common + run.extra + ["--out", run.out], in: folder)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let log = try String(contentsOf: folder.appendingPathComponent("\(run.out).log"), encoding: .utf8)
+            XCTAssertTrue(log.contains("model: marginalizing flow: " + run.model), log)
+            let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: folder.appendingPathComponent("\(run.out).model.json")))
+            let flow = try XCTUnwrap(file.flow)
+            XCTAssertEqual(file.proposalHidden, run.out == "old" ? nil : [4, 4], run.out)
+            // The interleaved layout opens and closes with its fixed permutations ([x1, ε1 | x2, ε2]
+            // for p = B = 2; [x, ε1 | ε2, ε3] for p = 1, B = 3), random permutations with a coupling.
+            let first = flow.layers.first
+            XCTAssertEqual(first?.type, run.out == "old" ? "affine" : "permutation", run.out)
+            if run.out == "two" { XCTAssertEqual(first?.order, [0, 2, 1, 3]) }
+            if run.out == "one" { XCTAssertEqual(first?.order, [0, 1, 2, 3]) }
+        }
+    }
+
+    /// A model file written by an older build (Tests/Fixtures/marginal-v1: the fixed proposal and
+    /// random permutations, then the default) still loads and reproduces the log-densities that
+    /// build wrote: the file stores the form, and the newer defaults do not touch it. (Bit for bit
+    /// on the BLAS kernel it was written with; Float rounding may differ by ulps on another.)
+    func testModelFileOfAnOlderBuildReproducesItsLogDensities() throws {
+        let fixture = SimulateCommandTests.root.appendingPathComponent("Tests/Fixtures/marginal-v1")
+        let rows = try String(contentsOf: fixture.appendingPathComponent("moons.txt"), encoding: .utf8).split(separator: "\n")
+            .dropFirst().map { $0.split(separator: " ").dropFirst(2).map { Double($0)! } }
+        let values = Matrix<Double>(rows: rows.count, columns: 2, storage: (0..<2).flatMap { j in rows.map { $0[j] } })
+        let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: fixture.appendingPathComponent("old.model.json")))
+        XCTAssertNil(file.proposal)
+        XCTAssertEqual(file.flow?.layers.first?.type, "affine")
+        let estimate = file.logDensity(values, model: try file.makeModel())
+        let written = try Self.table(fixture.appendingPathComponent("old.logdensity.tsv")).dropFirst()
+        XCTAssertEqual(written.map { Int($0[0])! }, Array(1...40))
+        for (i, row) in written.enumerated() {
+            XCTAssertEqual(Double(row[2])!, estimate.logDensity[i], accuracy: 1e-5, "row \(i + 1)")
+            XCTAssertEqual(Double(row[3])!, estimate.monteCarloError[i], accuracy: 1e-5, "row \(i + 1)")
         }
     }
     /// Reloading `Q.model.json` and importance-sampling with its stored S and seed reproduces
@@ -76,17 +142,18 @@ final class LatentDensityCommandTests: XCTestCase {
         let rows = try String(contentsOf: path, encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: " ").dropFirst(2).map { Double($0)! } }
         let values = Matrix<Double>(rows: rows.count, columns: 2, storage: (0..<2).flatMap { j in rows.map { $0[j] } })
-        // "marginal-q": the marginalizing flow with a learned proposal and the interleaved layout.
-        for out in ["lgf", "marginal", "marginal-q"] {
+        // "marginal": the default learned proposal and interleaved layout; "marginal-old": the older
+        // form, the fixed N(0, I) proposal and random permutations.
+        for out in ["lgf", "marginal", "marginal-old"] {
             let model = out == "lgf" ? "lgf" : "marginal"
-            let extra = out == "marginal-q" ? ["--learned-proposal", "--interleaved"] : []
+            let extra = out == "marginal-old" ? ["--fixed-proposal", "--random-permutations"] : []
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--model", model, "--samples", "16",
                                                   "--train-samples", "3", "--layers", "2", "--hidden", "8,8", "--epochs", "2",
                                                   "--batch", "32", "--out", out, "--quiet"] + extra, in: folder)
             XCTAssertEqual(result.status, 0, result.stderr)
             let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: folder.appendingPathComponent("\(out).model.json")))
             XCTAssertEqual(file.kind.rawValue, model)
-            XCTAssertEqual(file.proposalHidden, out == "marginal-q" ? [8, 8] : nil)
+            XCTAssertEqual(file.proposalHidden, out == "marginal" ? [8, 8] : nil)
             XCTAssertEqual(file.importanceSamples, 16)
             let reloaded = try file.makeModel()
             let estimate = file.logDensity(values, model: reloaded)

@@ -119,10 +119,36 @@ final class NormalizeCommandTests: XCTestCase {
         XCTAssertEqual(try table(dir.path + "/b.lambda.tsv").map { $0[0] }, ["stage", "baseline"])
     }
 
+    /// `--eigen` files over all 800 individuals while 745 have every trait: G is rebuilt from them on
+    /// the training individuals (the routine `assoc` uses too) and decomposed, which must give the
+    /// λ path of the `--grm` run (G restricted, then decomposed); the files hold %.10g values.
+    func testEigenOfAllIndividualsGivesTheGRMLambdaPath() throws {
+        let dir = try temporaryFolder(self)
+        XCTAssertEqual(try run(["grm", "--bfile", "testdata/sim", "--out", dir.path + "/k", "--quiet"]).status, 0)
+        XCTAssertEqual(try run(["eigen", "--grm", dir.path + "/k.cXX.txt", "--out", dir.path + "/k", "--quiet"]).status, 0)
+        var paths: [[[String]]] = []
+        for (name, source) in [("e", ["--eigen", dir.path + "/k"]), ("g", ["--grm", dir.path + "/k.cXX.txt"])] {
+            let r = try run(["normalize", "--pheno", "testdata/hormonal.tsv", "--bfile", "testdata/sim", "--out", dir.path + "/" + name]
+                            + source + Self.smallFlow)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            paths.append(try table(dir.path + "/\(name).lambda.tsv"))
+        }
+        let log = try String(contentsOfFile: dir.path + "/e.log", encoding: .utf8)
+        XCTAssertTrue(log.contains("G rebuilt from --eigen and restricted to the training individuals"), log)
+        XCTAssertTrue(log.contains("individuals normalized: 745"), log)
+        XCTAssertEqual(paths[0].map { $0[0] }, paths[1].map { $0[0] })
+        XCTAssertEqual(paths[0].count, 6)
+        for (e, g) in zip(paths[0], paths[1]).dropFirst() {
+            for column in [1, 3] {
+                XCTAssertEqual(Double(e[column])!, Double(g[column])!, accuracy: 1e-6, "\(e[0]) \(paths[0][0][column])")
+            }
+        }
+    }
+
     func testUsageErrorsAreOneLine() throws {
         let r = try run(["normalize", "--pheno", "testdata/hormonal.tsv", "--bfile", "testdata/sim", "--pcs", "testdata/pcs.eigenvec",
                          "--out", "/tmp/unused"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertEqual(r.stderr, "gwasflow: error: --pcs needs --n-pcs K (e.g. --n-pcs 40)\n")
+        XCTAssertEqual(r.stderr, "gwasflow: error: --pcs and --n-pcs K go together (e.g. --n-pcs 40)\n")
     }
 }

@@ -117,6 +117,35 @@ final class GRMEigenTests: XCTestCase {
         XCTAssertThrowsError(try GEMMAEigenFiles.readTransposed(prefix: folder + "/x")) { XCTAssert("\($0)".contains("but 3 eigenvalues"), "\($0)") }
     }
 
+    /// `recomposed(rows:)` (what `assoc` and `normalize --eigen` use for a subset of the files'
+    /// individuals) against the sum Σ_k Q[a, k] d_k Q[b, k] written out, with the rows out of order
+    /// and a negative eigenvalue kept as stored; the two layouts convert into each other exactly.
+    func testRecomposedSubsetAndLayoutConversions() throws {
+        let n = 130
+        var g = SeededGenerator(seed: 11)
+        let q = Matrix<Double>(rows: n, columns: n, storage: (0..<(n * n)).map { _ in g.normal() })
+        let values = (0..<n).map { $0 == 0 ? -0.5 : Double($0) / 10 }
+        let columns = GRMEigendecomposition(values: values, vectors: q, zeroedCount: 0)
+        let rows = TransposedGRMEigendecomposition(columns)
+        for i in 0..<n { for k in 0..<n where rows.transposedVectors[k, i] != q[i, k] {
+            return XCTFail("Qᵀ[\(k), \(i)] = \(rows.transposedVectors[k, i]), Q[\(i), \(k)] = \(q[i, k])")
+        } }
+        let back = GRMEigendecomposition(rows)
+        XCTAssertEqual(back.vectors.storage, q.storage)
+        XCTAssertEqual(back.values, values)
+
+        let subset = [7, 100, 3, 129, 64, 65, 0]
+        let k = rows.recomposed(rows: subset)
+        XCTAssertEqual(k.rows, subset.count)
+        XCTAssertEqual(k.columns, subset.count)
+        for (a, i) in subset.enumerated() {
+            for (b, j) in subset.enumerated() {
+                let expected = (0..<n).reduce(0.0) { $0 + q[i, $1] * values[$1] * q[j, $1] }
+                XCTAssertEqual(k[a, b], expected, accuracy: 1e-10 * max(1, abs(expected)), "K[\(i), \(j)]")
+            }
+        }
+    }
+
     func testEigenFilesRejectMismatchedSizes() throws {
         try AtomicFile.write("1\n2\n3\n", to: folder + "/x.eigenD.txt")
         try AtomicFile.write("1\t0\n0\t1\n", to: folder + "/x.eigenU.txt")

@@ -42,11 +42,8 @@ func diagnose(target: ToyTarget, candidate: Candidate, samples: Int, epochs: Int
         let result = FlowTrainer(flow: flow, settings: settings).train(data: train, validation: validation,
                                                                        objective: StandardNormalObjective(), onEpoch: log)
         print("best epoch \(result.bestEpoch ?? 0)\ttest NLL \(String(format: "%.4f", flow.meanNegativeLogLikelihood(test)))")
-    case .lgf:
-        report(lgf(width: matchedWidth({ lgf(width: $0, generator: &probe).parameterCount }, budget: budget), generator: &g))
-    case .lgfShift:
-        report(lgf(width: matchedWidth({ lgf(width: $0, indexing: .shiftScale, generator: &probe).parameterCount }, budget: budget),
-                   indexing: .shiftScale, generator: &g))
+    case .lgf, .lgfShift, .lgfPaper:
+        report(matchedLGF(candidate, budget: budget, generator: &g))
     case .marginal, .marginalProposal, .marginalInterleaved, .marginalBoth:
         let (q, i) = candidate.marginalVariant!
         report(marginal(width: matchedWidth({ marginal(width: $0, proposal: q, generator: &probe).parameterCount }, budget: budget),

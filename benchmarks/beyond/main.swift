@@ -23,7 +23,8 @@ import Numerics
 /// The three i.i.d. models, built at about `budget` parameters.
 enum Candidate: String, CaseIterable {
     case affine, lgf, marginal
-    /// LGF with the paper's u-indexed elementwise affine map after plain couplings.
+    /// LGF with the paper's u-indexed elementwise affine map after plain couplings (4 layers of 2, u ∈ R²,
+    /// the u side starting small: the session-3 form).
     case lgfShift = "lgf-shift"
     /// Marginalizing flow with a learned proposal q(ε | x) (a Gaussian head of half width).
     case marginalProposal = "marginal-q"
@@ -31,6 +32,13 @@ enum Candidate: String, CaseIterable {
     case marginalInterleaved = "marginal-i"
     /// Interleaved layout and learned proposal.
     case marginalBoth = "marginal-iq"
+    /// LGF in the authors' 2-D configuration (jrmcornish/cif, config/two_d.py and config/schemas.py): one
+    /// u-indexed elementwise affine map, with its own u ∈ R¹ and its own p(u | z) and q(u | x), after every
+    /// coupling (8 layers of 1 coupling), heads with two hidden layers of 10, the u side initialised at PyTorch's
+    /// bound (`headOutputScale` 1; BEYOND_LGF_INIT=f sets another); BEYOND_LGF=L,C,U,W,H overrides
+    /// (layers, couplings per layer, dimension of u, head width, head depth), a sixth field 1 puts u into the
+    /// coupling MLPs instead (`Indexing.couplings`).
+    case lgfPaper = "lgf-paper"
 }
 
 /// A plain 2-D affine flow whose permutations alternate the halves (as the LGF layers do).
@@ -47,11 +55,40 @@ func plainFlow(couplings: Int, width: Int, generator: inout SeededGenerator) -> 
     return Flow(dimension: 2, layers: layers)
 }
 
+/// LGF in the session-3 forms: 4 layers of 2 couplings, u ∈ R², heads of half the width, the u side starting small.
 func lgf(width: Int, indexing: LocalisedLayer<Float>.Indexing = .couplings, generator: inout SeededGenerator)
     -> LocalisedFlow<Float>
 {
     LocalisedFlow<Float>(dimension: 2, layers: 4, latentDimension: 2, couplings: 2, hidden: [width, width],
-                         headHidden: [width / 2], indexing: indexing, generator: &generator)
+                         headHidden: [width / 2], indexing: indexing, headOutputScale: 0.1, generator: &generator)
+}
+
+/// The shape of `lgf-paper`: layers, couplings per layer, dimension of u, head width and depth.
+let paperShape: [Int] = {
+    let shape = ProcessInfo.processInfo.environment["BEYOND_LGF"]?.split(separator: ",").compactMap { Int($0) } ?? []
+    return shape.count == 5 ? shape + [0] : shape.count == 6 ? shape : [8, 1, 1, 10, 2, 0]
+}()
+
+/// The LGF of `candidate` (lgf, lgf-shift or lgf-paper) with coupling width `width`.
+func lgfModel(_ candidate: Candidate, width: Int, generator: inout SeededGenerator) -> LocalisedFlow<Float> {
+    switch candidate {
+    case .lgf: return lgf(width: width, generator: &generator)
+    case .lgfShift: return lgf(width: width, indexing: .shiftScale, generator: &generator)
+    case .lgfPaper:
+        let s = paperShape
+        let scale = ProcessInfo.processInfo.environment["BEYOND_LGF_INIT"].flatMap(Double.init)
+        return LocalisedFlow<Float>(dimension: 2, layers: s[0], latentDimension: s[2], couplings: s[1], hidden: [width, width],
+                                    headHidden: Array(repeating: s[3], count: s[4]), indexing: s[5] == 1 ? .couplings : .shiftScale,
+                                    headOutputScale: scale ?? 1, generator: &generator)
+    default: preconditionFailure("lgfModel: \(candidate) is not an LGF")
+    }
+}
+
+/// The LGF of `candidate` at the coupling width whose parameter count is closest to `budget`.
+func matchedLGF(_ candidate: Candidate, budget: Int, generator: inout SeededGenerator) -> LocalisedFlow<Float> {
+    var probe = SeededGenerator(seed: 0)
+    let width = matchedWidth({ lgfModel(candidate, width: $0, generator: &probe).parameterCount }, budget: budget)
+    return lgfModel(candidate, width: width, generator: &generator)
 }
 
 func marginal(width: Int, proposal: Bool = false, interleaved: Bool = false, generator: inout SeededGenerator)
@@ -131,8 +168,6 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
     var probe = SeededGenerator(seed: 0)
     let affineWidth = 32
     let budget = plainFlow(couplings: 8, width: affineWidth, generator: &probe).parameterCount
-    let lgfWidth = matchedWidth({ lgf(width: $0, generator: &probe).parameterCount }, budget: budget)
-    let shiftWidth = matchedWidth({ lgf(width: $0, indexing: .shiftScale, generator: &probe).parameterCount }, budget: budget)
     let proposalWidth = matchedWidth({ marginal(width: $0, proposal: true, generator: &probe).parameterCount }, budget: budget)
     print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds")
     for target in targets {
@@ -156,11 +191,8 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
                     }
                     nll = per.reduce(0, +) / Double(per.count)
                     se = (per.reduce(0) { $0 + ($1 - nll) * ($1 - nll) } / Double(per.count - 1) / Double(per.count)).squareRoot()
-                case .lgf:
-                    (parameters, nll, se) = fitLatentVariable(lgf(width: lgfWidth, generator: &g), train, validation, test,
-                                                              settings, samples: samples, &draws)
-                case .lgfShift:
-                    (parameters, nll, se) = fitLatentVariable(lgf(width: shiftWidth, indexing: .shiftScale, generator: &g), train,
+                case .lgf, .lgfShift, .lgfPaper:
+                    (parameters, nll, se) = fitLatentVariable(matchedLGF(candidate, budget: budget, generator: &g), train,
                                                               validation, test, settings, samples: samples, &draws)
                 case .marginal, .marginalProposal, .marginalInterleaved, .marginalBoth:
                     let (q, i) = candidate.marginalVariant!

@@ -8,19 +8,20 @@ import Synchronization
 ///
 /// Layer l computes `A_l = X_l W_l + 1 b_lᵀ` with `W_l` stored `in_l × out_l` column-major (the
 /// memory layout of PyTorch's `nn.Linear.weight`, which is `out × in` row-major), so a forward
-/// pass is one GEMM per layer on `b × width` blocks. Swish and its derivative
-/// `σ(a)(1 + a(1 − σ(a)))` are computed in one pass and the derivative is kept for `backward`;
-/// all buffers belong to the network and are reused, so a training step allocates nothing.
+/// pass is one product per layer on `b × width` blocks (`Dense`: in Float a register-tiled kernel
+/// with the bias and Swish fused in, in Double BLAS). Swish's derivative `σ(a)(1 + a(1 − σ(a)))` is
+/// kept for `backward`; all buffers belong to the network and are reused, so a training step
+/// allocates nothing.
 ///
 /// Two lanes: the forward pass and the back-propagation of dL/dA through the layers cut a batch
 /// of b rows into the row blocks `[0, ⌈b/2⌉)` and `[⌈b/2⌉, b)`, each passed through the network
-/// with its own GEMMs (leading dimension b, so the blocks share the network's buffers); the
+/// with its own products (leading dimension b, so the blocks share the network's buffers); the
 /// parameter gradients `X_lᵀ dA_l` and `1ᵀ dA_l` are then formed over all b rows, one lane taking
 /// the first ⌈out_l/2⌉ columns of every layer and the other the rest, each adding into disjoint
 /// parts of the gradients. When OpenBLAS may use several threads, the two lanes run at once on two
 /// threads, each with single-threaded BLAS (during `FlowTrainer.train` BLAS is held at one thread
 /// for the whole run): at these sizes (128 × 128 weights) that uses two cores better than
-/// OpenBLAS's own threading of each small GEMM. The lanes make the same BLAS calls whether they
+/// OpenBLAS's own threading of each small GEMM. The lanes make the same calls whether they
 /// run together or one after the other, so results do not depend on the thread count.
 public final class MLP<Scalar: FlowScalar> {
     /// Widths from input to output, e.g. `[2, 128, 128, 4]`.
@@ -160,23 +161,12 @@ public final class MLP<Scalar: FlowScalar> {
         let b = rows
         var x = input! + first
         for l in 0..<depth {
-            let nIn = widths[l], nOut = widths[l + 1]
             let out = address(.activation, l) + first
             let bias = UnsafePointer(address(.bias, l))
-            let hidden = l < depth - 1
-            // Hidden layers: A = X W, then bias and Swish in one pass. Output layer: bias, then += X W.
-            if hidden {
-                if nIn == 0 { for j in 0..<nOut { (out + j * b).update(repeating: 0, count: m) } }
-            } else {
-                for j in 0..<nOut { (out + j * b).update(repeating: bias[j], count: m) }
-            }
-            if nIn > 0 {
-                Scalar.gemm(CblasNoTrans, CblasNoTrans, Int32(m), Int32(nOut), Int32(nIn), 1,
-                            x, Int32(b), address(.weight, l), Int32(nIn), hidden ? 0 : 1, out, Int32(b))
-            }
-            if hidden {
-                Swish.apply(out, bias: bias, rows: m, columns: nOut, leading: b, derivative: address(.derivative, l) + first)
-            }
+            // Hidden layers: Swish(X W + b), keeping the derivative; output layer: X W + b.
+            Dense.product(x, leading: b, weights: address(.weight, l), transposed: false, into: out, leading: b,
+                          rows: m, columns: widths[l + 1], depth: widths[l],
+                          l < depth - 1 ? .swish(bias: bias, derivative: address(.derivative, l) + first) : .bias(bias))
             x = UnsafePointer(out)
         }
     }
@@ -187,15 +177,14 @@ public final class MLP<Scalar: FlowScalar> {
         let b = rows
         var dA = outputGradient + first
         for l in stride(from: depth - 1, through: 0, by: -1) {
-            let nIn = widths[l], nOut = widths[l + 1]
+            let nIn = widths[l]
             if nIn == 0 { return }
             let dX = (l == 0 ? inputGradient : address(.gradient, l - 1)) + first
-            Scalar.gemm(CblasNoTrans, CblasTrans, Int32(m), Int32(nIn), Int32(nOut), 1,
-                        dA, Int32(b), address(.weight, l), Int32(nIn), 0, dX, Int32(b))
-            if l > 0 {
-                Swish.multiply(dX, by: address(.derivative, l - 1) + first, rows: m, columns: nIn, leading: b)
-                dA = UnsafePointer(dX)
-            }
+            // dX = dA Wᵀ, times Swish' of the layer below (dL/dA there), or plain for the input.
+            Dense.product(dA, leading: b, weights: address(.weight, l), transposed: true, into: dX, leading: b,
+                          rows: m, columns: nIn, depth: widths[l + 1],
+                          l > 0 ? .times(address(.derivative, l - 1) + first) : .store)
+            dA = UnsafePointer(dX)
         }
     }
 

@@ -25,8 +25,30 @@ final class FlowKernelTests: XCTestCase {
         return a
     }()
 
-    /// Swish and its derivative at every level the CPU has: bit-identical to the portable C code,
-    /// finite, and within 4e-7 relative of Double (h) and 3e-7 of max(1, |d|) (derivative) —
+    /// The levels this CPU can run: portable C, then each vector level up to `gwf_simd_level()`.
+    static let levels: [Int32] = Array(Int32(GWF_PORTABLE)...max(Int32(GWF_PORTABLE), gwf_simd_level()))
+
+    /// `gwf_dense` with its Swish epilogue applied to `values` themselves (column j starts at
+    /// j · leading): column by column, a product of depth 1 with B = [1] (fma(x, 1, 0) = x), so that
+    /// a = x + bias[j].
+    static func swish(level: Int32, _ values: [Float], bias: [Float], rows: Int, leading: Int) -> (values: [Float], derivative: [Float]) {
+        var out = [Float](repeating: 7, count: values.count), d = out
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                d.withUnsafeMutableBufferPointer { d in
+                    for j in bias.indices {
+                        let at = j * leading
+                        gwf_dense_at(level, v.baseAddress! + at, leading, [1], 1, 0, o.baseAddress! + at, leading, rows, 1, 1,
+                                     [bias[j]], d.baseAddress! + at, Int32(GWF_DENSE_SWISH))
+                    }
+                }
+            }
+        }
+        return (out, d)
+    }
+
+    /// The Swish epilogue of `gwf_dense` at every level the CPU has: bit-identical to the portable C
+    /// code, finite, and within 4e-7 relative of Double (h) and 3e-7 of max(1, |d|) (derivative) —
     /// absolute 1e-35 where the true values underflow past a = −87. Columns get their own bias and
     /// the rows past `rows` in each column (leading dimension > rows) are left alone.
     func testSwishMatchesDoubleAndEveryLevelAgrees() {
@@ -37,12 +59,10 @@ final class FlowKernelTests: XCTestCase {
         for (k, x) in a.enumerated() { input[(k % 2) * leading + k / 2] = x - bias[k % 2] }
         if a.count % 2 == 1 { input[leading + rows - 1] = -bias[1] }
         func run(level: Int32) -> (values: [Float], derivative: [Float]) {
-            var v = input, d = [Float](repeating: 7, count: 2 * leading)
-            gwf_swish_at(level, &v, bias, &d, rows, 2, leading)
-            return (v, d)
+            Self.swish(level: level, input, bias: bias, rows: rows, leading: leading)
         }
         let portable = run(level: Int32(GWF_PORTABLE))
-        for level in 1...max(1, gwf_simd_level()) where level <= gwf_simd_level() {
+        for level in Self.levels.dropFirst() {
             let other = run(level: level)
             XCTAssertEqual(other.values.map(\.bitPattern), portable.values.map(\.bitPattern), "level \(level)")
             XCTAssertEqual(other.derivative.map(\.bitPattern), portable.derivative.map(\.bitPattern), "level \(level)")
@@ -67,10 +87,60 @@ final class FlowKernelTests: XCTestCase {
         XCTAssertLessThan(worstH, 4e-7)
         XCTAssertLessThan(worstD, 3e-7)
         // The limits: a → +∞ gives h = a, d = 1; a → −∞ gives h = d = 0.
-        var big: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude], d: [Float] = [0, 0]
-        gwf_swish(&big, [0], &d, 2, 1, 2)
-        XCTAssertEqual(big, [.greatestFiniteMagnitude, 0])
-        XCTAssertEqual(d, [1, 0])
+        let limits = Self.swish(level: gwf_simd_level(), [.greatestFiniteMagnitude, -.greatestFiniteMagnitude], bias: [0],
+                                rows: 2, leading: 2)
+        XCTAssertEqual(limits.values, [.greatestFiniteMagnitude, 0])
+        XCTAssertEqual(limits.derivative, [1, 0])
+    }
+
+    /// `gwf_dense` at every level against the product written out in Swift (a chain of fused
+    /// multiply-adds over k from 0): the same bits for B and Bᵀ layouts, every epilogue, row counts
+    /// that fill whole tiles, 16-row blocks and short tails, column counts off the tile width, depth 0,
+    /// and a leading dimension past `rows` whose extra rows stay untouched.
+    func testDenseProductGivesTheBitsOfTheFusedMultiplyAddChain() {
+        var g = SeededGenerator(seed: 11)
+        for (rows, columns, depth) in [(128, 128, 128), (83, 9, 130), (7, 5, 3), (16, 2, 128), (64, 4, 0), (200, 7, 2), (1, 1, 1)] {
+            let lda = rows + 5, ldc = rows + 3
+            let a = (0..<(lda * max(depth, 1))).map { _ in Float(g.normal()) }
+            let w = (0..<(depth * columns)).map { _ in Float(g.normal()) * 0.3 }
+            let bias = (0..<columns).map { _ in Float(g.normal()) }
+            let factors = (0..<(ldc * columns)).map { _ in Float(g.normal()) }
+            for transposed in [false, true] {
+                // B[k, j] = w[k + j depth], or w[j + k columns] (Bᵀ stored columns × depth).
+                let (rs, cs) = transposed ? (columns, 1) : (1, depth)
+                var p = [Float](repeating: 7, count: ldc * columns)
+                for j in 0..<columns {
+                    for i in 0..<rows {
+                        var acc: Float = 0
+                        for k in 0..<depth { acc = acc.addingProduct(a[i + k * lda], w[k * rs + j * cs]) }
+                        p[i + j * ldc] = acc
+                    }
+                }
+                var expectBias = p, expectTimes = p
+                for j in 0..<columns {
+                    for i in 0..<rows {
+                        expectBias[i + j * ldc] = p[i + j * ldc] + bias[j]
+                        expectTimes[i + j * ldc] = p[i + j * ldc] * factors[i + j * ldc]
+                    }
+                }
+                let swish = Self.swish(level: Int32(GWF_PORTABLE), p, bias: bias, rows: rows, leading: ldc)
+                for level in Self.levels {
+                    func run(_ epilogue: Int32, _ extra: [Float]) -> (c: [Float], extra: [Float]) {
+                        var c = [Float](repeating: 7, count: ldc * columns), e = extra
+                        gwf_dense_at(level, a, lda, w, rs, cs, &c, ldc, rows, columns, depth, bias, &e, epilogue)
+                        return (c, e)
+                    }
+                    let label = "level \(level), \(rows) × \(columns) × \(depth), transposed \(transposed)"
+                    let sevens = [Float](repeating: 7, count: ldc * columns)
+                    XCTAssertEqual(run(Int32(GWF_DENSE_STORE), sevens).c.map(\.bitPattern), p.map(\.bitPattern), label)
+                    XCTAssertEqual(run(Int32(GWF_DENSE_BIAS), sevens).c.map(\.bitPattern), expectBias.map(\.bitPattern), label)
+                    XCTAssertEqual(run(Int32(GWF_DENSE_TIMES), factors).c.map(\.bitPattern), expectTimes.map(\.bitPattern), label)
+                    let fused = run(Int32(GWF_DENSE_SWISH), sevens)
+                    XCTAssertEqual(fused.c.map(\.bitPattern), swish.values.map(\.bitPattern), label)
+                    XCTAssertEqual(fused.extra.map(\.bitPattern), swish.derivative.map(\.bitPattern), label)
+                }
+            }
+        }
     }
 
     /// The Float Adamax step (`gwf_adamax` at the CPU's level) gives the bits of the rule written

@@ -2,7 +2,7 @@
 # Localised generative flows and marginalizing flows (issue 8): docs/benchmarks/beyond.md.
 #
 #   benchmarks/beyond.sh iid [SEEDS] [EPOCHS] [ROWS] [K] [MODELS] [MODELS_2X]
-#                                   (defaults 5, 100, 5000, 4, affine,lgf-shift,marginal-iq, MODELS)
+#                                   (defaults 5, 100, 5000, 4, affine,lgf-shift,marginal-iq, MODELS; "" for none)
 #   benchmarks/beyond.sh table1 [SEEDS] [EPOCHS] [MODELS] [TRAININGS] [BATCH]
 #                                   (defaults 3, 40, lgf-shift,marginal-iq, iid,corrected,oracle,grid, 128)
 #   benchmarks/beyond.sh batch [SEEDS] [MODELS] [TRAININGS]     (defaults 3, lgf, iid,oracle)
@@ -41,7 +41,7 @@ export BEYOND_WARMUP=0 OPENBLAS_NUM_THREADS=1 BIN=$bin OUT=$out
 echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)" | tee "$out/$part.machine.txt"
 case $part in
 iid)
-  seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}; twice=${7:-$models}
+  seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}; twice=${7-$models}
   export EPOCHS=$epochs ROWS=$rows K=$k MODELS=$models SEEDS=$seeds
   # One process per seed and model, at EPOCHS and (MODELS_2X) at 2 x EPOCHS.
   { for s in $(seq 1 "$seeds"); do for m in ${models//,/ }; do echo "$epochs $s $m"; done; done

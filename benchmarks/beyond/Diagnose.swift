@@ -27,6 +27,19 @@ func diagnose(target: ToyTarget, candidate: Candidate, samples: Int, epochs: Int
         var draws = SeededGenerator(seed: 77)
         let elbo = model.evidenceLowerBound(test, draws: 16, generator: &draws)
         print("test -ELBO \(String(format: "%.4f", -elbo.reduce(0, +) / Double(elbo.count)))")
+        // How much the latent moves with the noise: E‖u(x, ε₁) − u(x, ε₂)‖² / (2 tr Var u), 0 when ε has no
+        // effect on where x lands (q(a | x) = p(a | z) with G not reading a), 1 when it decides everything.
+        let (u1, _) = model.forward(test, noise: model.drawNoise(rows: test.rows, generator: &draws))
+        let (u2, _) = model.forward(test, noise: model.drawNoise(rows: test.rows, generator: &draws))
+        let n = Double(test.rows)
+        var moved = 0.0, spread = 0.0
+        for j in 0..<u1.columns {
+            let column = (0..<test.rows).map { Double(u1[$0, j]) }
+            let mean = column.reduce(0, +) / n
+            spread += column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+            for i in 0..<test.rows { moved += pow(Double(u1[i, j] - u2[i, j]), 2) / n }
+        }
+        print("noise sensitivity of the latent \(String(format: "%.4f", moved / (2 * spread)))")
         for s in [1, 8, 128, 1024, 4096] {
             let r = model.importanceSampledLikelihood(test, samples: s, generator: &draws)
             let mc = r.monteCarloError.reduce(0, +) / Double(r.monteCarloError.count)

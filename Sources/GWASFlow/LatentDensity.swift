@@ -25,7 +25,7 @@ public struct LatentDensitySettings: Sendable, Equatable {
     public var samples = 256
     /// Importance samples per individual for the per-epoch validation NLL (model selection).
     public var validationSamples = 8
-    /// Couplings in each LGF layer.
+    /// Couplings in each LGF layer (`--couplings-per-layer`).
     public var couplingsPerLayer = 2
     /// Noise draws per individual in the training bound: 1 is the ELBO, K > 1 the importance-weighted
     /// bound (i.i.d. fits only).

@@ -35,11 +35,14 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Columns to model: 1-based positions (1,2,4 or 2-4) or header names.", valueName: "LIST"))
     var columns: String = "all"
 
-    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of 2 affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
+    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of --couplings-per-layer affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
     var model: String = "affine"
 
     @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u (default 2); marginal: auxiliary dimensions B (default 2, or 3 for an odd number of columns so that p + B is even as the interleaved layout needs).", valueName: "B"))
     var aux: Int?
+
+    @Option(name: .customLong("couplings-per-layer"), help: ArgumentHelp("lgf: affine couplings in each LGF layer, before its u-indexed map exp(s(u))·+t(u) (default 2). 1 with --aux 1 is the shape of the authors' 2-D form, which with --train-samples 4 beat the plain flow on two rectangles (docs/benchmarks/beyond.md).", valueName: "N"))
+    var couplingsPerLayer: Int?
 
     @Option(help: ArgumentHelp("lgf and marginal: importance samples per individual for log-densities and NLLs.", valueName: "S"))
     var samples: Int = 256
@@ -154,8 +157,17 @@ struct DensityCommand: ParsableCommand {
             s.latent = LatentDensitySettings(kind: latentKind)
             s.latent?.auxiliary = aux
             s.latent?.samples = samples
+            if let couplingsPerLayer {
+                guard couplingsPerLayer >= 1 else {
+                    throw ValidationError("--couplings-per-layer must be at least 1, got \(couplingsPerLayer)")
+                }
+                s.latent?.couplingsPerLayer = couplingsPerLayer
+            }
             if let proposal { s.latent?.learnedProposal = proposal == .learnedProposal }
             if let layout { s.latent?.interleaved = layout == .interleaved }
+        }
+        if couplingsPerLayer != nil && latentKind != .lgf {
+            throw ValidationError("--couplings-per-layer is for --model lgf")
         }
         if (proposal != nil || layout != nil) && latentKind != .marginal {
             throw ValidationError("--learned-proposal, --fixed-proposal, --interleaved and --random-permutations are for --model marginal")

@@ -63,6 +63,7 @@ final class LatentDensityCommandTests: XCTestCase {
                       ["--model", "marginal", "--train-samples", "4", "--blocks", "FID"], ["--model", "lgf", "--learned-proposal"],
                       ["--model", "marginal", "--interleaved", "--layers", "3"], ["--model", "marginal", "--interleaved", "--aux", "1"], ["--model", "marginal", "--warmup-steps", "-1"],
                       ["--model", "lgf", "--fixed-proposal"], ["--model", "affine", "--random-permutations"],
+                      ["--model", "lgf", "--couplings-per-layer", "0"], ["--model", "marginal", "--couplings-per-layer", "2"],
                       ["--model", "marginal", "--interleaved", "--random-permutations"],
                       ["--model", "marginal", "--learned-proposal", "--fixed-proposal"]] {
             let result = try GWASFlowProcess.run(["density", "--pheno", "moons.txt", "--out", "q"] + extra, in: folder)
@@ -79,6 +80,33 @@ final class LatentDensityCommandTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(expected), result.stderr)
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
         }
+    }
+
+    /// `--couplings-per-layer` sets the couplings of each LGF layer (2 by default): the log, the model
+    /// file's shape and the layers of the reloaded model follow it.
+    func testLGFCouplingsPerLayer() throws {
+        let folder = try temporaryFolder(self)
+        try Self.writeMoons(60, seed: 5, to: folder.appendingPathComponent("moons.txt"))
+        let common = ["density", "--pheno", "moons.txt", "--model", "lgf", "--aux", "1", "--layers", "3", "--samples", "4",
+                      "--hidden", "4,4", "--epochs", "1", "--batch", "32", "--quiet"]
+        var parameters: [Int: Int] = [:]
+        for (out, extra, couplings) in [("default", [String](), 2), ("one", ["--couplings-per-layer", "1"], 1),
+                                        ("three", ["--couplings-per-layer", "3"], 3)] {
+            let result = try GWASFlowProcess.run(common + extra + ["--out", out], in: folder)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let log = try String(contentsOf: folder.appendingPathComponent("\(out).log"), encoding: .utf8)
+            XCTAssertTrue(log.contains("model: LGF: 3 layers × (\(couplings) affine couplings, exp(s(u)) ⊙ · + t(u)), u in R^1, "), log)
+            let file = try LatentFlowModel<Float>(jsonData: Data(contentsOf: folder.appendingPathComponent("\(out).model.json")))
+            XCTAssertEqual(file.localised?.couplings, couplings, out)
+            let metrics = Dictionary(uniqueKeysWithValues: try Self.table(folder.appendingPathComponent("\(out).metrics.tsv"))
+                .dropFirst().map { ($0[0], $0[1]) })
+            parameters[couplings] = try XCTUnwrap(Int(try XCTUnwrap(metrics["parameters"])))
+        }
+        // One more coupling per layer adds, in each of the 3 layers, an affine coupling on R^2 with
+        // hidden 4-4 (1·4 + 4 + 4·4 + 4 + 4·2 + 2 = 38 parameters) and its ActNorm (log-scale and
+        // bias on R^2: 4).
+        XCTAssertEqual(parameters[2]! - parameters[1]!, 3 * 42)
+        XCTAssertEqual(parameters[3]! - parameters[2]!, 3 * 42)
     }
 
     /// `--model marginal` defaults to the learned proposal and the interleaved layout, with B = 2,

@@ -61,10 +61,12 @@ iid)
 table1)
   seeds=${2:-3}; epochs=${3:-40}; models=${4:-lgf-shift,marginal-iq}; trainings=${5:-iid,corrected,oracle,grid}; batch=${6:-128}
   export SEEDS=$seeds EPOCHS=$epochs MODELS=$models TRAININGS=$trainings BATCH=$batch
-  printf '%s\n' abs,crescent sineWave,sign,crescentCubed | xargs -P 2 -I{} sh -c \
-    'nice -n 10 "$BIN" table1-latent "$SEEDS" "$EPOCHS" 1000 {} "$MODELS" "$TRAININGS" "$BATCH" > "$OUT/table1.{}.tsv"'
+  # One process per map and seed, two at a time.
+  for m in abs crescent sineWave sign crescentCubed; do for s in $(seq 1 "$seeds"); do echo "$m $s"; done; done |
+    xargs -P 2 -L 1 sh -c \
+    'nice -n 10 "$BIN" table1-latent "$1-$1" "$EPOCHS" 1000 "$0" "$MODELS" "$TRAININGS" "$BATCH" > "$OUT/table1.$0.seed$1.tsv"'
   { echo -e "map\tmodel\ttraining\tseed\tlambda_hat\ttest_nll\ttest_nll_se\ttrue_nll\tseconds"
-    tail -q -n +2 "$out"/table1.abs,crescent.tsv "$out"/table1.sineWave,sign,crescentCubed.tsv; } | tee "$out/table1.tsv"
+    for m in abs crescent sineWave sign crescentCubed; do tail -q -n +2 "$out"/table1.$m.seed*.tsv; done; } | tee "$out/table1.tsv"
   ;;
 batch)
   seeds=${2:-3}; models=${3:-lgf}; trainings=${4:-iid,oracle}

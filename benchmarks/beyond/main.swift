@@ -10,7 +10,7 @@
 //   beyond-bench table1 [seeds] [epochs] [n] [paper|families] [maps] [schedules] [rounds]
 //                                            the paper's Table 1 (fixed covariance, λ = 0.5): baseline vs grid
 //                                            vs alternating, test NLL per map and seed (benchmarks/dependence_table1.sh)
-//   beyond-bench table1-latent [seeds] [epochs] [n] [maps] [models] [trainings] [batch]
+//   beyond-bench table1-latent [seeds|A-B] [epochs] [n] [maps] [models] [trainings] [batch]
 //                                            the same setting for LGF and marginalizing flows: i.i.d. vs corrected
 //                                            (alternating λ schedule) vs oracle (true λ)
 //
@@ -251,11 +251,13 @@ case "table1":
                    : [.baseline, .grid, .alternating],
                rounds: arguments.count > 8 ? Int(arguments[8])! : 4)
 case "table1-latent":
-    // beyond-bench table1-latent SEEDS EPOCHS N MAPS MODELS TRAININGS BATCH (lists comma separated)
+    // beyond-bench table1-latent SEEDS EPOCHS N MAPS MODELS TRAININGS BATCH (lists comma separated; SEEDS
+    // N for seeds 1 … N or A-B for seeds A … B)
     func list<T>(_ k: Int, _ make: (String) -> T?, _ fallback: [T]) -> [T] {
         arguments.count > k ? arguments[k].split(separator: ",").map { make(String($0))! } : fallback
     }
-    try table1Latent(seeds: arguments.count > 2 ? Int(arguments[2])! : 5, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,
+    let seedBounds = arguments.count > 2 ? arguments[2].split(separator: "-").map { Int($0)! } : [5]
+    try table1Latent(seeds: (seedBounds.count == 2 ? seedBounds[0] : 1)...seedBounds.last!, epochs: arguments.count > 3 ? Int(arguments[3])! : 40,
                      n: arguments.count > 4 ? Int(arguments[4])! : 1000, maps: list(5, SyntheticMap.init, SyntheticMap.allCases),
                      kinds: list(6, Candidate.init, [.lgfShift, .marginalProposal]),
                      trainings: list(7, DependentTraining.init, [.iid, .corrected]),

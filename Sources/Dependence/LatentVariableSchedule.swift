@@ -40,21 +40,39 @@ public struct LatentVariableSchedule {
         self.training = training
     }
 
-    /// The λ in effect after each λ stage.
+    /// The λ path and the flow stage the model was left at.
     public struct Result {
-        /// λ after each λ stage, in order (the last is the final λ).
+        /// λ after each λ stage, in order.
         public var lambdas: [Double]
         /// Each flow stage's training result.
         public var stages: [TrainingResult]
+        /// The flow stage whose parameters the model holds at the end: with validation rows the one
+        /// with the lowest validation NLL over all stages (as `ScheduleRunner` selects), else the last.
+        public var selectedStage: Int
+        /// The λ that stage was trained at (`initialLambda` for stage 0).
+        public var lambda: Double
     }
 
-    /// Trains `model` on `data` (n × D, rows in the order of `spectrum`) and fits λ.
+    /// The optimizer settings of flow stage `round` (0 at `initialLambda`): its epochs, and a seed
+    /// derived from `training.seed` (so the stage's batches, noise and validation draws are its own).
+    public func stageSettings(round: Int) -> TrainingSettings {
+        var settings = training
+        settings.epochs = round == 0 ? initialEpochs : roundEpochs
+        settings.seed = training.seed &+ UInt64(round) &* 0x9E37_79B9
+        return settings
+    }
+
+    /// Trains `model` on `data` (n × D, rows in the order of `spectrum`) and fits λ. With
+    /// `validation` rows the model ends at the best flow stage by validation NLL: a flow stage
+    /// restarts the optimizer at the full learning rate on an objective whose λ has just moved, and
+    /// can end worse than an earlier stage (docs/benchmarks/beyond.md, session 6).
     public func run<Model: LatentVariableModel>(model: Model, data: Matrix<Model.Scalar>,
                                                 validation: Matrix<Model.Scalar>? = nil,
                                                 spectrum: RelatednessSpectrum) -> Result {
         precondition(data.rows == spectrum.count, "schedule: \(data.rows) rows, relatedness of \(spectrum.count)")
         var lambda = initialLambda
-        var result = Result(lambdas: [], stages: [])
+        var result = Result(lambdas: [], stages: [], selectedStage: rounds, lambda: lambda)
+        var best: (nll: Double, values: [[Model.Scalar]], stage: Int, lambda: Double)?
         var noise = SeededGenerator(seed: training.seed ^ 0x1A3B_DA7A)
         for round in 0...rounds {
             if round > 0 {
@@ -62,9 +80,7 @@ public struct LatentVariableSchedule {
                 lambda = LambdaStage.fit(spectrum: spectrum, latent: latent, step: .exact, start: lambda).lambda
                 result.lambdas.append(lambda)
             }
-            var settings = training
-            settings.epochs = round == 0 ? initialEpochs : roundEpochs
-            settings.seed = training.seed &+ UInt64(round) &* 0x9E37_79B9
+            let settings = stageSettings(round: round)
             // The dense A where it is cheaper, as `ScheduleRunner` does (one O(n³) product per stage
             // instead of an O(b² n) product per batch).
             let covariance: any CovarianceModel = lambda >= 1
@@ -74,10 +90,20 @@ public struct LatentVariableSchedule {
                 : RelatednessCovariance(spectrum: spectrum, lambda: lambda)
             let trainer = LatentVariableTrainer(model: model, settings: settings, validationSamples: validationSamples)
             let objective = MiniBatchObjective<Model.Scalar>(model: covariance)
-            result.stages.append(model.latentDimension > model.dimension
+            let stage = model.latentDimension > model.dimension
                 ? trainer.train(data: data, validation: validation,
                                 objective: LeadingColumnsObjective(inner: objective, columns: model.dimension))
-                : trainer.train(data: data, validation: validation, objective: objective))
+                : trainer.train(data: data, validation: validation, objective: objective)
+            result.stages.append(stage)
+            if let nll = stage.bestValidationNLL, nll < (best?.nll ?? .infinity) {
+                best = (nll, model.parameters.map(\.value), round, lambda)
+            }
+        }
+        result.lambda = lambda
+        if let best {
+            for (p, v) in zip(model.parameters, best.values) { p.value = v }
+            result.selectedStage = best.stage
+            result.lambda = best.lambda
         }
         return result
     }

@@ -42,6 +42,14 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
         SecondLane.training { run(data: data, validation: validation, objective: objective, onEpoch: onEpoch) }
     }
 
+    /// The model's importance-sampled NLL of `validation` (mean per row, `validationSamples` draws
+    /// per row from the fixed validation seed of `settings`): the figure every epoch is selected by.
+    public func validationNLL(_ validation: Matrix<Model.Scalar>) -> Double {
+        var draws = SeededGenerator(seed: settings.seed ^ 0x5EED_0F_DA7A)
+        return model.importanceSampledLikelihood(validation, samples: validationSamples,
+                                                 generator: &draws).negativeLogLikelihood.mean
+    }
+
     private func run<Objective: LatentObjective>(
         data: Matrix<Model.Scalar>, validation: Matrix<Model.Scalar>?, objective: Objective, onEpoch: (EpochSummary) -> Void
     ) -> TrainingResult where Objective.Scalar == Model.Scalar {
@@ -93,9 +101,7 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
                                        seconds: (clock.now - started).seconds,
                                        cpuSeconds: processCPUSeconds() - startedCPU)
             if let validation {
-                var draws = SeededGenerator(seed: settings.seed ^ 0x5EED_0F_DA7A)
-                let nll = model.importanceSampledLikelihood(validation, samples: validationSamples,
-                                                            generator: &draws).negativeLogLikelihood.mean
+                let nll = validationNLL(validation)
                 summary.validationNLL = nll
                 checkpoint.observe(epoch: epoch, validationNLL: nll)
             }

@@ -148,7 +148,8 @@ func fitLatentDensity<S: FlowScalar>(_: S.Type, table: LatentDensityTable, test:
 }
 
 /// Trains `model` on the training rows under `structure` (nil or independent: i.i.d.); returns the
-/// last flow stage's result and the dependence metrics lines (`dependence`, `lambda`, `rho_mean`).
+/// selected flow stage's result (the last, or the best by validation NLL under the alternating λ schedule)
+/// and the dependence metrics lines (`dependence`, `lambda`, `selected_stage`, `rho_mean`).
 private func trainLatent<M: LatentVariableModel>(
     _ model: M, data: Matrix<M.Scalar>, validation: Matrix<M.Scalar>?, structure: DependenceStructure?,
     training: TrainingSettings, latent: LatentDensitySettings, logScale: Double, out: String, context: RunContext
@@ -206,7 +207,8 @@ private func trainLatent<M: LatentVariableModel>(
             lines += "lambda\(k + 1)\t\(lambda)\n"
         }
         try context.write(lines, to: out + ".lambda.tsv")
-        return (result.stages.last!, "dependence\trelatedness\nlambda\t\(result.lambdas.last.map { "\($0)" } ?? "NA")\n")
+        context.setting("selected flow stage", "\(result.selectedStage) of 0…\(latent.rounds) (trained at λ \(result.lambda))")
+        return (result.stages[result.selectedStage], "dependence\trelatedness\nlambda\t\(result.lambda)\nselected_stage\t\(result.selectedStage)\n")
     }
 }
 

@@ -24,8 +24,9 @@ struct DensityCommand: ParsableCommand {
             lgf and marginal accept the dependence options of normalize (--grm [--eigen], --eigen, --pcs with \
             --n-pcs, --blocks, --iid): the base latent of the training individuals then follows \
             MN(0, λI + (1 − λ)G, I) (for marginal on its first p columns; the --aux columns stay i.i.d.) and λ is \
-            fitted by the alternating schedule (--rounds; PREFIX.lambda.tsv, lambda in the metrics), or ρ per \
-            block jointly. The table's data rows stand for the .fam: in file order for a GEMMA matrix or \
+            fitted by the alternating schedule (--rounds; PREFIX.lambda.tsv has λ after every λ stage; with a \
+            validation split the model kept is the flow stage with the lowest validation NLL, and lambda in the \
+            metrics is the λ it was trained at, selected_stage its number), or ρ per block jointly. The table's data rows stand for the .fam: in file order for a GEMMA matrix or \
             --eigen, by FID/IID for GCTA binary matrices, PCs and blocks.
             """)
 

@@ -107,6 +107,43 @@ final class LatentVariableDependenceTests: XCTestCase {
         }
     }
 
+    /// With validation rows the alternating schedule ends at the flow stage with the lowest
+    /// validation NLL, reports the λ that stage was trained at, and the model holds that stage's
+    /// parameters: its validation NLL recomputed from scratch equals the stage's recorded best. The
+    /// learning rate is set high so that a later stage ends worse than an earlier one, the case
+    /// where keeping the last stage would be wrong.
+    func testScheduleKeepsTheBestFlowStageByValidation() throws {
+        let g = TestData.pedigreeRelationship(count: 300, children: 3)
+        let spectrum = try RelatednessSpectrum(grm: g)
+        var generator = SeededGenerator(seed: 650)
+        let x = try Self.curvedRows(relatedness: g, lambda: 0.5, generator: &generator)
+        let validation = try Self.curvedRows(relatedness: TestData.pedigreeRelationship(count: 90, children: 1),
+                                             lambda: 1, generator: &generator)
+        let model = LocalisedFlow<Float>(dimension: 2, layers: 1, latentDimension: 1, couplings: 2, hidden: [16],
+                                         headHidden: [4], generator: &generator)
+        var training = TrainingSettings()
+        training.batchSize = 64
+        training.learningRate = 0.1
+        training.weightDecay = 0
+        training.seed = 662
+        var schedule = LatentVariableSchedule(training: training)
+        schedule.initialEpochs = 4
+        schedule.roundEpochs = 4
+        schedule.rounds = 2
+        schedule.validationSamples = 4
+        let result = schedule.run(model: model, data: x, validation: validation, spectrum: spectrum)
+        let nlls = result.stages.map { $0.bestValidationNLL ?? .nan }
+        print("schedule selection: stage validation NLLs \(nlls), λ path \(result.lambdas), selected \(result.selectedStage)")
+        XCTAssertEqual(nlls.count, 3)
+        let best = nlls.indices.min { nlls[$0] < nlls[$1] }!
+        XCTAssertLessThan(best, schedule.rounds, "scenario: the last stage must not be the best one")
+        XCTAssertEqual(result.selectedStage, best)
+        XCTAssertEqual(result.lambda, best == 0 ? schedule.initialLambda : result.lambdas[best - 1])
+        let recomputed = LatentVariableTrainer(model: model, settings: schedule.stageSettings(round: best),
+                                               validationSamples: schedule.validationSamples).validationNLL(validation)
+        XCTAssertEqual(recomputed, nlls[best])
+    }
+
     /// With the standard normal as the inner law, the leading-columns objective is the standard
     /// normal on every column (loss and gradient); with a relatedness inner law its loss is the
     /// inner loss of the leading columns plus the standard normal of the others.

@@ -114,5 +114,5 @@ func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, vali
     schedule.initialEpochs = epochs / 4
     schedule.roundEpochs = epochs / 4
     schedule.validationSamples = validationSamples
-    return schedule.run(model: model, data: train, validation: validation, spectrum: spectrum).lambdas.last
+    return schedule.run(model: model, data: train, validation: validation, spectrum: spectrum).lambda
 }

@@ -48,7 +48,7 @@ iid)
     for s in $(seq 1 "$seeds"); do for m in ${twice//,/ }; do echo "$((2 * epochs)) $s $m"; done; done; } |
     xargs -P 2 -L 1 sh -c 'nice -n 10 "$BIN" iid "$SEEDS" "$0" "$K" "$1" "$2" "$ROWS" 128 > "$OUT/iid.e$0.$2.seed$1.tsv"'
   for e in "$epochs" $((2 * epochs)); do
-    { echo -e "target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds"
+    { echo -e "target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds"
       tail -q -n +2 "$out"/iid.e$e.*.seed*.tsv | sort -k1,1r -k2,2 -k3,3n; } > "$out/iid.e$e.tsv"
   done
   # Mean and SD over seeds of the held-out NLL per target, model and epochs.

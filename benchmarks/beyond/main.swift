@@ -4,6 +4,7 @@
 //                                            plain affine vs LGF vs marginalizing (B = 2), matched parameter
 //                                            counts, two rectangles and two moons: held-out NLL per seed (LGF and
 //                                            marginal trained on the K-draw importance-weighted bound)
+//   beyond-bench truth [seeds] [rows]      the true NLL of the iid test rows (moons by quadrature over the arcs)
 //   beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED   one fit's learning curve, test ELBO and IS NLL at growing S
 //   beyond-bench dependent [seeds] [epochs]  LGF and marginalizing flows trained i.i.d. vs dependency-corrected
 //                                            on the paper's 2-D maps with related training rows
@@ -14,7 +15,7 @@
 //                                            the same setting for LGF and marginalizing flows: i.i.d. vs corrected
 //                                            (alternating λ schedule) vs oracle (true λ)
 //
-// Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, seconds).
+// Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, the test rows' true NLL, seconds).
 import Dependence
 import Flows
 import Foundation
@@ -176,10 +177,11 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
     let affineWidth = 32
     let budget = plainFlow(couplings: 8, width: affineWidth, generator: &probe).parameterCount
     let proposalWidth = matchedWidth({ marginal(width: $0, proposal: true, generator: &probe).parameterCount }, budget: budget)
-    print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\tseconds")
+    print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds")
     for target in targets {
         for seed in seeds {
             let (train, validation, test) = toyData(target, seed: seed, rows: rows, testRows: 500)
+            let truth = target.negativeLogLikelihood(of: Matrix<Double>(test))
             let settings = toySettings(epochs: epochs, batch: batch, seed: seed)
             for candidate in candidates {
                 var g = SeededGenerator(seed: UInt64(seed))
@@ -209,10 +211,41 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
                 }
                 let seconds = Date().timeIntervalSince(started)
                 print("\(target.rawValue)\t\(candidate.rawValue)\t\(seed)\t\(parameters)\t\(String(format: "%.4f", nll))\t"
-                      + "\(String(format: "%.4f", se))\t\(String(format: "%.1f", seconds))")
+                      + "\(String(format: "%.4f", se))\t\(String(format: "%.4f", truth))\t\(String(format: "%.1f", seconds))")
                 fflush(stdout)
             }
         }
+    }
+}
+
+/// The true NLL of each seed's test rows (the `iid` rows for `rows` training rows), the moons' quadrature
+/// doubled from 256 intervals until the mean moves by < 1e-6; per target also the mean over seeds.
+func truth(seeds: [Int], rows: Int) {
+    print("target\tseed\ttrue_nll\ttrue_nll_se\tintervals")
+    for target in ToyTarget.allCases {
+        var means = [Double]()
+        for seed in seeds {
+            let test = Matrix<Double>(toyData(target, seed: seed, rows: rows, testRows: 500).2)
+            var intervals = 256, nll = target.negativeLogLikelihood(of: test, intervals: intervals)
+            while true {
+                intervals *= 2
+                let finer = target.negativeLogLikelihood(of: test, intervals: intervals), change = abs(finer - nll)
+                nll = finer
+                if change < 1e-6 { break }
+            }
+            let per = (0..<test.rows).map { -target.logDensity(test[$0, 0], test[$0, 1], intervals: intervals) }
+            let se = (per.reduce(0) { $0 + ($1 - nll) * ($1 - nll) } / Double(per.count - 1) / Double(per.count)).squareRoot()
+            means.append(nll)
+            print("\(target.rawValue)\t\(seed)\t\(String(format: "%.4f", nll))\t\(String(format: "%.4f", se))\t\(intervals)")
+        }
+        print("\(target.rawValue)\tmean\t\(String(format: "%.4f", means.reduce(0, +) / Double(means.count)))\t\t")
+        // The expected NLL (entropy), over 100,000 fresh draws.
+        var g = SeededGenerator(seed: 99)
+        let draws = target.sample(count: 100_000, generator: &g)
+        let per = (0..<draws.rows).map { -target.logDensity(draws[$0, 0], draws[$0, 1], intervals: 512) }
+        let entropy = per.reduce(0, +) / Double(per.count)
+        let se = (per.reduce(0) { $0 + ($1 - entropy) * ($1 - entropy) } / Double(per.count - 1) / Double(per.count)).squareRoot()
+        print("\(target.rawValue)\tentropy\t\(String(format: "%.4f", entropy))\t\(String(format: "%.4f", se))\t512")
     }
 }
 
@@ -228,6 +261,9 @@ case "iid":
         candidates: models, rows: arguments.count > 7 ? Int(arguments[7])! : 1000,
         batch: arguments.count > 8 ? Int(arguments[8])! : 64,
         targets: arguments.count > 9 ? arguments[9].split(separator: ",").map { ToyTarget(rawValue: String($0))! } : ToyTarget.allCases)
+case "truth":
+    // beyond-bench truth SEEDS ROWS: the true NLL of the iid test rows of seeds 1...SEEDS (ROWS training rows)
+    truth(seeds: Array(1...(arguments.count > 2 ? Int(arguments[2])! : 5)), rows: arguments.count > 3 ? Int(arguments[3])! : 5000)
 case "diagnose":
     // beyond-bench diagnose TARGET MODEL K EPOCHS ROWS SEED
     diagnose(target: ToyTarget(rawValue: arguments[2])!, candidate: Candidate(rawValue: arguments[3])!,

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Localised generative flows and marginalizing flows (issue 8): docs/benchmarks/beyond.md.
 #
-#   benchmarks/beyond.sh iid [SEEDS] [EPOCHS] [ROWS] [K] [MODELS] [MODELS_2X]
-#                                   (defaults 5, 100, 5000, 4, affine,lgf-shift,marginal-iq, MODELS; "" for none)
+#   benchmarks/beyond.sh iid [SEEDS] [EPOCHS] [ROWS] [K] [MODELS] [MODELS_2X] [TEST_ROWS] [TARGETS]
+#                 (defaults 5, 100, 5000, 4, affine,lgf-shift,marginal-iq, MODELS; "" for none, 500, rectangles,moons)
 #   benchmarks/beyond.sh table1 [SEEDS] [EPOCHS] [MODELS] [TRAININGS] [BATCH]
 #                                   (defaults 3, 40, lgf-shift,marginal-iq, iid,corrected,oracle,grid, 128)
 #   benchmarks/beyond.sh batch [SEEDS] [MODELS] [TRAININGS]     (defaults 3, lgf, iid,oracle)
@@ -18,6 +18,10 @@
 #   8 couplings on R^4 with the interleaved layout and a learned proposal q(eps | x); marginal = the same
 #   with random permutations and the N(0, I) proposal; widths matched to the plain flow's parameter count;
 #   latent models trained on the K-draw importance-weighted bound, test NLL importance-sampled (S = 256).
+#   TEST_ROWS test rows per seed (drawn after the training and validation rows, so the same for every
+#   model of a seed); each fit's per-row test NLL goes to $out/rows.eEPOCHS/, and iid.paired.txt has every
+#   model's difference to the plain flow (affine, when run), paired on the rows: per seed the mean and its
+#   SE over the test rows, then the mean over seeds with its SE (sd / sqrt(seeds)) and the seeds won.
 #   Every model is run at EPOCHS, and the MODELS_2X (default: all) again at 2 x EPOCHS (the plain flow
 #   converges slowly). lgf-paper = LGF in the authors' 2-D form (one u-indexed affine map with u in R^1 and
 #   its own p, q after each of 8 couplings, heads 2 x 10, the u side at PyTorch's initial scale). Runs of
@@ -44,13 +48,15 @@ echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg
 case $part in
 iid)
   seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}; twice=${7-$models}
-  export EPOCHS=$epochs ROWS=$rows K=$k MODELS=$models SEEDS=$seeds
+  tests=${8:-500}; targets=${9:-rectangles,moons}
+  export EPOCHS=$epochs ROWS=$rows K=$k MODELS=$models SEEDS=$seeds TESTS=$tests TARGETS=$targets
   # One process per seed and model, at EPOCHS and (MODELS_2X) at 2 x EPOCHS.
   { for s in $(seq 1 "$seeds"); do for m in ${models//,/ }; do echo "$epochs $s $m"; done; done
     for s in $(seq 1 "$seeds"); do for m in ${twice//,/ }; do echo "$((2 * epochs)) $s $m"; done; done; } |
-    xargs -P 2 -L 1 sh -c 'nice -n 10 "$BIN" iid "$SEEDS" "$0" "$K" "$1" "$2" "$ROWS" 128 > "$OUT/iid.e$0.$2.seed$1.tsv"'
+    xargs -P 2 -L 1 sh -c 'mkdir -p "$OUT/rows.e$0" && BEYOND_ROWS="$OUT/rows.e$0" nice -n 10 "$BIN" iid "$SEEDS" "$0" "$K" "$1" "$2" "$ROWS" 128 \
+      "$TARGETS" "$TESTS" > "$OUT/iid.e$0.$2.seed$1.tsv"'
   for e in "$epochs" $((2 * epochs)); do
-    { echo -e "target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds"
+    { echo -e "target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds\texcess_se\ttrain_nll\ttrain_true_nll"
       tail -q -n +2 "$out"/iid.e$e.*.seed*.tsv | sort -k1,1r -k2,2 -k3,3n; } > "$out/iid.e$e.tsv"
   done
   # Mean and SD over seeds of the held-out NLL per target, model and epochs.
@@ -59,6 +65,19 @@ iid)
       END { for (k in n) { m = s[k] / n[k]; printf "%s\t%d params\tmean %.4f\tsd %.4f\t(%d seeds)\n", k, p[k], m, sqrt((q[k] - n[k] * m * m) / (n[k] > 1 ? n[k] - 1 : 1)), n[k] } }' \
       "$out/iid.e$e.tsv"
   done | sort | tee "$out/iid.summary.txt"
+  # Each model minus the plain flow, paired on the same test rows of a seed.
+  for e in "$epochs" $((2 * epochs)); do
+    for t in rectangles moons; do for m in ${models//,/ }; do
+      [ "$m" = affine ] && continue
+      for s in $(seq 1 "$seeds"); do
+        a="$out/rows.e$e/$t.affine.seed$s.rows" b="$out/rows.e$e/$t.$m.seed$s.rows"
+        [ -f "$a" ] && [ -f "$b" ] && paste "$b" "$a" | awk -v s="$s" '{ d = $1 - $2; n++; m += d; q += d * d }
+          END { m /= n; printf "%s %.4f %.4f\n", s, m, sqrt((q - n * m * m) / (n - 1) / n) }'
+      done | awk -v k="$t, $e epochs: $m" '{ n++; m += $2; q += $2 * $2; w += ($2 < 0); d = d sprintf(" %+.4f (%.4f)", $2, $3) }
+        END { if (n) { m /= n; printf "%s - affine, per seed (SE over rows):%s; mean %+.4f, SE over seeds %.4f, won %d/%d\n",
+              k, d, m, (n > 1 ? sqrt((q - n * m * m) / (n - 1) / n) : 0), w, n } }'
+    done; done
+  done | tee "$out/iid.paired.txt"
   ;;
 table1)
   seeds=${2:-3}; epochs=${3:-40}; models=${4:-lgf-shift,marginal-iq}; trainings=${5:-iid,corrected,oracle,grid}; batch=${6:-128}

@@ -1,6 +1,6 @@
 // Benchmark driver for docs/benchmarks/beyond.md (run by benchmarks/beyond.sh, never by the tests).
 //
-//   beyond-bench iid [seeds] [epochs] [K] [seed] [models] [rows] [batch]
+//   beyond-bench iid [seeds] [epochs] [K] [seed] [models] [rows] [batch] [targets] [test rows]
 //                                            plain affine vs LGF vs marginalizing (B = 2), matched parameter
 //                                            counts, two rectangles and two moons: held-out NLL per seed (LGF and
 //                                            marginal trained on the K-draw importance-weighted bound)
@@ -15,7 +15,8 @@
 //                                            the same setting for LGF and marginalizing flows: i.i.d. vs corrected
 //                                            (alternating λ schedule) vs oracle (true λ)
 //
-// Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, the test rows' true NLL, seconds).
+// Output: one TSV row per fit on stdout (target, model, seed, parameters, test NLL, its SE, the test rows' true NLL,
+// seconds of training and test scoring, the SE of the excess over the truth, the model's and the truth's training NLL).
 import Dependence
 import Flows
 import Foundation
@@ -119,16 +120,24 @@ func matchedWidth(_ count: (Int) -> Int, budget: Int) -> Int {
 }
 
 /// Trains a latent-variable model i.i.d. on the importance-weighted bound with `samples` draws per row
-/// (1: the ELBO); returns its parameter count and held-out IS NLL (S = 256) with SE.
+/// (1: the ELBO); returns its parameter count and a per-row held-out NLL (IS, S = 256, drawn from `draws`).
 func fitLatentVariable<M: LatentVariableModel>(_ model: M, _ train: Matrix<Float>, _ validation: Matrix<Float>,
-                                               _ test: Matrix<Float>, _ settings: TrainingSettings, samples: Int,
-                                               _ draws: inout SeededGenerator) -> (Int, Double, Double)
+                                               _ settings: TrainingSettings, samples: Int,
+                                               _ draws: inout SeededGenerator) -> (Int, (Matrix<Float>) -> [Double])
     where M.Scalar == Float
 {
     _ = LatentVariableTrainer(model: model, settings: settings, validationSamples: 8, trainingSamples: samples)
         .train(data: train, validation: validation, objective: StandardNormalObjective())
-    let (nll, se) = model.importanceSampledLikelihood(test, samples: 256, generator: &draws).negativeLogLikelihood
-    return (model.parameterCount, nll, se)
+    var generator = draws
+    return (model.parameterCount, { x in
+        model.importanceSampledLikelihood(x, samples: 256, generator: &generator).logDensity.map { -$0 }
+    })
+}
+
+/// The mean of `values` and its standard error.
+func meanAndSE(_ values: [Double]) -> (mean: Double, se: Double) {
+    let n = Double(values.count), mean = values.reduce(0, +) / n
+    return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1) / n).squareRoot())
 }
 
 /// Training, validation (500) and test rows of `target` for `seed`. BEYOND_FOLD=1 moves the two rectangles
@@ -170,23 +179,38 @@ func overrideWarmup(_ settings: inout TrainingSettings) {
 }
 
 /// The i.i.d. table for `seeds`, with `samples` draws per row in the latent models' training bound,
-/// `rows` training rows and batches of `batch`.
+/// `rows` training rows, batches of `batch` and `testRows` test rows. Besides the test NLL (and its SE across
+/// rows) each row of the TSV has the test rows' true NLL, the SE of the model's excess over it (paired on the
+/// rows), and the model's and the truth's NLL on the first ≤ 2,000 training rows (in-sample, for overfitting).
+/// BEYOND_ROWS=DIR writes each fit's per-row test NLL to DIR/TARGET.MODEL.seedN.rows (one value a line) and
+/// the truth's to DIR/TARGET.truth.seedN.rows, for differences between models paired on the same rows.
 func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows: Int = 1000, batch: Int = 64,
-         targets: [ToyTarget] = ToyTarget.allCases) {
+         targets: [ToyTarget] = ToyTarget.allCases, testRows: Int = 500) {
     var probe = SeededGenerator(seed: 0)
     let affineWidth = 32
     let budget = plainFlow(couplings: 8, width: affineWidth, generator: &probe).parameterCount
     let proposalWidth = matchedWidth({ marginal(width: $0, proposal: true, generator: &probe).parameterCount }, budget: budget)
-    print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds")
+    let rowsDirectory = ProcessInfo.processInfo.environment["BEYOND_ROWS"]
+    func save(_ values: [Double], _ name: String) {
+        guard let directory = rowsDirectory else { return }
+        let text = values.map { String(format: "%.6f", $0) }.joined(separator: "\n") + "\n"
+        FileManager.default.createFile(atPath: "\(directory)/\(name).rows", contents: text.data(using: .utf8))
+    }
+    func format(_ x: Double) -> String { String(format: "%.4f", x) }
+    print("target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds\texcess_se\ttrain_nll\ttrain_true_nll")
     for target in targets {
         for seed in seeds {
-            let (train, validation, test) = toyData(target, seed: seed, rows: rows, testRows: 500)
-            let truth = target.negativeLogLikelihood(of: Matrix<Double>(test))
+            let (train, validation, test) = toyData(target, seed: seed, rows: rows, testRows: testRows)
+            let trainRows = train.selectingRows(Array(0..<min(rows, 2000)))
+            func trueNLL(_ x: Matrix<Float>) -> [Double] { (0..<x.rows).map { -target.logDensity(Double(x[$0, 0]), Double(x[$0, 1])) } }
+            let truthPerRow = trueNLL(test), truth = target.negativeLogLikelihood(of: Matrix<Double>(test))
+            let trainTruth = meanAndSE(trueNLL(trainRows)).mean
+            save(truthPerRow, "\(target.rawValue).truth.seed\(seed)")
             let settings = toySettings(epochs: epochs, batch: batch, seed: seed)
             for candidate in candidates {
                 var g = SeededGenerator(seed: UInt64(seed))
                 let started = Date()
-                let parameters: Int, nll: Double, se: Double
+                let parameters: Int, perRowNLL: (Matrix<Float>) -> [Double]
                 var draws = SeededGenerator(seed: 77 + UInt64(seed))
                 switch candidate {
                 case .affine:
@@ -194,24 +218,28 @@ func iid(seeds: [Int], epochs: Int, samples: Int, candidates: [Candidate], rows:
                     _ = FlowTrainer(flow: flow, settings: settings)
                         .train(data: train, validation: validation, objective: StandardNormalObjective())
                     parameters = flow.parameterCount
-                    let (u, logDet) = flow.forward(test)
-                    let per = (0..<test.rows).map { i in
-                        Double(0.5 * (u[i, 0] * u[i, 0] + u[i, 1] * u[i, 1]) - logDet[i]) + log(2 * Double.pi)
+                    perRowNLL = { x in
+                        let (u, logDet) = flow.forward(x)
+                        return (0..<x.rows).map { i in
+                            Double(0.5 * (u[i, 0] * u[i, 0] + u[i, 1] * u[i, 1]) - logDet[i]) + log(2 * Double.pi)
+                        }
                     }
-                    nll = per.reduce(0, +) / Double(per.count)
-                    se = (per.reduce(0) { $0 + ($1 - nll) * ($1 - nll) } / Double(per.count - 1) / Double(per.count)).squareRoot()
                 case .lgf, .lgfShift, .lgfPaper:
-                    (parameters, nll, se) = fitLatentVariable(matchedLGF(candidate, budget: budget, generator: &g), train,
-                                                              validation, test, settings, samples: samples, &draws)
+                    (parameters, perRowNLL) = fitLatentVariable(matchedLGF(candidate, budget: budget, generator: &g), train,
+                                                                validation, settings, samples: samples, &draws)
                 case .marginal, .marginalProposal, .marginalInterleaved, .marginalBoth:
                     let (q, i) = candidate.marginalVariant!
                     let width = q ? proposalWidth : matchedWidth({ marginal(width: $0, generator: &probe).parameterCount }, budget: budget)
-                    (parameters, nll, se) = fitLatentVariable(marginal(width: width, proposal: q, interleaved: i, generator: &g), train,
-                                                              validation, test, settings, samples: samples, &draws)
+                    (parameters, perRowNLL) = fitLatentVariable(marginal(width: width, proposal: q, interleaved: i, generator: &g), train,
+                                                                validation, settings, samples: samples, &draws)
                 }
+                let perRow = perRowNLL(test), (nll, se) = meanAndSE(perRow)
                 let seconds = Date().timeIntervalSince(started)
-                print("\(target.rawValue)\t\(candidate.rawValue)\t\(seed)\t\(parameters)\t\(String(format: "%.4f", nll))\t"
-                      + "\(String(format: "%.4f", se))\t\(String(format: "%.4f", truth))\t\(String(format: "%.1f", seconds))")
+                save(perRow, "\(target.rawValue).\(candidate.rawValue).seed\(seed)")
+                let excessSE = meanAndSE(zip(perRow, truthPerRow).map { $0 - $1 }).se
+                let trainNLL = meanAndSE(perRowNLL(trainRows)).mean
+                print("\(target.rawValue)\t\(candidate.rawValue)\t\(seed)\t\(parameters)\t\(format(nll))\t\(format(se))\t\(format(truth))\t"
+                      + "\(String(format: "%.1f", seconds))\t\(format(excessSE))\t\(format(trainNLL))\t\(format(trainTruth))")
                 fflush(stdout)
             }
         }
@@ -252,15 +280,17 @@ func truth(seeds: [Int], rows: Int) {
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "iid":
-    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS [ROWS [BATCH [TARGETS]]]]]: seeds 1...SEEDS, or only SEED
-    // (0: all); MODELS and TARGETS comma separated; ROWS training rows (1,000), BATCH batch size (64)
+    // beyond-bench iid SEEDS EPOCHS K [SEED [MODELS [ROWS [BATCH [TARGETS [TEST_ROWS]]]]]]: seeds 1...SEEDS, or only
+    // SEED (0: all); MODELS and TARGETS comma separated; ROWS training rows (1,000), BATCH batch size (64),
+    // TEST_ROWS test rows (500)
     let only = arguments.count > 5 ? Int(arguments[5])! : 0
     let seeds = only > 0 ? [only] : Array(1...(arguments.count > 2 ? Int(arguments[2])! : 5))
     let models = arguments.count > 6 ? arguments[6].split(separator: ",").map { Candidate(rawValue: String($0))! } : Candidate.allCases
     iid(seeds: seeds, epochs: arguments.count > 3 ? Int(arguments[3])! : 40, samples: arguments.count > 4 ? Int(arguments[4])! : 8,
         candidates: models, rows: arguments.count > 7 ? Int(arguments[7])! : 1000,
         batch: arguments.count > 8 ? Int(arguments[8])! : 64,
-        targets: arguments.count > 9 ? arguments[9].split(separator: ",").map { ToyTarget(rawValue: String($0))! } : ToyTarget.allCases)
+        targets: arguments.count > 9 ? arguments[9].split(separator: ",").map { ToyTarget(rawValue: String($0))! } : ToyTarget.allCases,
+        testRows: arguments.count > 10 ? Int(arguments[10])! : 500)
 case "truth":
     // beyond-bench truth SEEDS ROWS: the true NLL of the iid test rows of seeds 1...SEEDS (ROWS training rows)
     truth(seeds: Array(1...(arguments.count > 2 ? Int(arguments[2])! : 5)), rows: arguments.count > 3 ? Int(arguments[3])! : 5000)

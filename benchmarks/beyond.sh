@@ -30,7 +30,9 @@
 #   validation rows, 2,000 test rows, all five 2-D maps): i.i.d. vs corrected (alternating lambda
 #   schedule, EPOCHS/4 epochs at 0.9 then 3 x (lambda stage, EPOCHS/4 epochs)) vs oracle (true lambda)
 #   vs grid (one fit per lambda in {0.2, 0.35, 0.5, 0.65, 0.8, 1}, the best validation NLL kept),
-#   ELBO, lr 0.01, widths 24; test NLL with S = 64 (beyond-bench table1-latent).
+#   ELBO, lr 0.01, widths 24; test NLL with S = 64 (beyond-bench table1-latent). BEYOND_ROUNDS=R and
+#   BEYOND_DRAWS=N change the alternating arm's rounds (same total epochs) and λ-stage noise draws;
+#   BEYOND_STAGES=1 logs each fit's λ path and per-epoch validation NLL on stderr.
 # batch: nuclear families (n = 1,000, lambda = 0.3) as in `beyond-bench dependent`: i.i.d. vs the eq. (2)
 #   objective at the true lambda with batches of 128 for 40 epochs and of 1,000 (the exact objective)
 #   for 320 epochs (the same 320 steps); test NLL on 1,000 i.i.d. rows, S = 128.

@@ -53,19 +53,25 @@ public struct LatentVariableSchedule {
         public var lambda: Double
     }
 
-    /// The optimizer settings of flow stage `round` (0 at `initialLambda`): its epochs, and a seed
-    /// derived from `training.seed` (so the stage's batches, noise and validation draws are its own).
+    /// The optimizer settings of flow stage `round` (0 at `initialLambda`): its epochs, its part of
+    /// one learning-rate decay over all flow stages (`TrainingSettings.stage`: it starts at the rate
+    /// the previous stage ended at), and a seed derived from `training.seed` (so the stage's batches,
+    /// noise and validation draws are its own). Each stage has a fresh Adamax and its own warm-up.
+    /// Restarting every stage at the full rate with a decay of its own left each 10-epoch stage of
+    /// the Table 1 bench far from converged and lost to the i.i.d. fit on the sign map
+    /// (docs/benchmarks/beyond.md, session 7).
     public func stageSettings(round: Int) -> TrainingSettings {
-        var settings = training
-        settings.epochs = round == 0 ? initialEpochs : roundEpochs
+        var settings = training.stage(epochs: round == 0 ? initialEpochs : roundEpochs,
+                                      after: round == 0 ? 0 : initialEpochs + (round - 1) * roundEpochs,
+                                      of: initialEpochs + rounds * roundEpochs)
         settings.seed = training.seed &+ UInt64(round) &* 0x9E37_79B9
         return settings
     }
 
     /// Trains `model` on `data` (n × D, rows in the order of `spectrum`) and fits λ. With
     /// `validation` rows the model ends at the best flow stage by validation NLL: a flow stage
-    /// restarts the optimizer at the full learning rate on an objective whose λ has just moved, and
-    /// can end worse than an earlier stage (docs/benchmarks/beyond.md, session 6).
+    /// restarts the optimizer on an objective whose λ has just moved, and can end worse than an
+    /// earlier stage (docs/benchmarks/beyond.md, session 6).
     public func run<Model: LatentVariableModel>(model: Model, data: Matrix<Model.Scalar>,
                                                 validation: Matrix<Model.Scalar>? = nil,
                                                 spectrum: RelatednessSpectrum) -> Result {

@@ -252,14 +252,7 @@ private struct RunState {
                                                          finalModel: () -> any CovarianceModel) -> StageRecord
     where Objective.Scalar == Float {
         let started = ContinuousClock.now
-        let base = runner.settings.training
-        var settings = base
-        settings.epochs = epochs
-        let total = Double(max(1, runEpochs, epochsDone + epochs))
-        let decaysBefore = Int((Double(base.decays) * Double(epochsDone) / total).rounded())
-        let decaysAfter = Int((Double(base.decays) * Double(epochsDone + epochs) / total).rounded())
-        settings.learningRate = base.learningRate * pow(base.decayRate, Double(decaysBefore))
-        settings.decays = decaysAfter - decaysBefore
+        var settings = runner.settings.training.stage(epochs: epochs, after: epochsDone, of: runEpochs)
         epochsDone += epochs
         settings.seed = runner.settings.seed &+ UInt64(stages) &* 0x9E37_79B9
         stages += 1

@@ -35,6 +35,21 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     /// The defaults.
     public init() {}
 
+    /// The settings of one stage of `epochs` epochs in a run split into stages (the flow stages of an
+    /// alternating schedule) after `done` of the run's `total` epochs: the stage starts at the rate
+    /// the run's decay has reached and takes its share of the `decays`, so the stages together decay
+    /// like one run; warm-up, optimizer state and seed stay the stage's own.
+    public func stage(epochs: Int, after done: Int, of total: Int) -> TrainingSettings {
+        var settings = self
+        settings.epochs = epochs
+        let total = Double(max(1, total, done + epochs))
+        let decaysBefore = Int((Double(decays) * Double(done) / total).rounded())
+        let decaysAfter = Int((Double(decays) * Double(done + epochs) / total).rounded())
+        settings.learningRate = learningRate * Foundation.pow(decayRate, Double(decaysBefore))
+        settings.decays = decaysAfter - decaysBefore
+        return settings
+    }
+
     /// The learning rate of 0-based step `step` of a run of `totalSteps` steps: the warm-up
     /// (`warmupSteps`), then the step-wise decay (`decayRate` every `max(1, totalSteps / decays)` steps).
     public func learningRate(step: Int, of totalSteps: Int) -> Double {

@@ -110,7 +110,8 @@ final class LatentVariableDependenceTests: XCTestCase {
     /// With validation rows the alternating schedule ends at the flow stage with the lowest
     /// validation NLL, reports the λ that stage was trained at, and the model holds that stage's
     /// parameters: its validation NLL recomputed from scratch equals the stage's recorded best. The
-    /// learning rate is set high so that a later stage ends worse than an earlier one, the case
+    /// learning rate is set high and not decayed (the stages' shared decay would otherwise make
+    /// the last stage the best) so that a later stage ends worse than an earlier one, the case
     /// where keeping the last stage would be wrong.
     func testScheduleKeepsTheBestFlowStageByValidation() throws {
         let g = TestData.pedigreeRelationship(count: 300, children: 3)
@@ -119,17 +120,9 @@ final class LatentVariableDependenceTests: XCTestCase {
         let x = try Self.curvedRows(relatedness: g, lambda: 0.5, generator: &generator)
         let validation = try Self.curvedRows(relatedness: TestData.pedigreeRelationship(count: 90, children: 1),
                                              lambda: 1, generator: &generator)
-        let model = LocalisedFlow<Float>(dimension: 2, layers: 1, latentDimension: 1, couplings: 2, hidden: [16],
-                                         headHidden: [4], generator: &generator)
-        var training = TrainingSettings()
-        training.batchSize = 64
-        training.learningRate = 0.1
-        training.weightDecay = 0
-        training.seed = 662
-        var schedule = LatentVariableSchedule(training: training)
-        schedule.initialEpochs = 4
-        schedule.roundEpochs = 4
-        schedule.rounds = 2
+        let model = Self.smallLGF(hidden: 16, generator: &generator)
+        var schedule = Self.shortSchedule(batch: 64, learningRate: 0.1, seed: 662, rounds: 2)
+        schedule.training.decayRate = 1
         schedule.validationSamples = 4
         let result = schedule.run(model: model, data: x, validation: validation, spectrum: spectrum)
         let nlls = result.stages.map { $0.bestValidationNLL ?? .nan }
@@ -142,6 +135,49 @@ final class LatentVariableDependenceTests: XCTestCase {
         let recomputed = LatentVariableTrainer(model: model, settings: schedule.stageSettings(round: best),
                                                validationSamples: schedule.validationSamples).validationNLL(validation)
         XCTAssertEqual(recomputed, nlls[best])
+    }
+
+    /// A one-layer LGF on R² (u ∈ R¹, two couplings of `hidden` units), for the short runs here.
+    static func smallLGF(hidden: Int, generator: inout SeededGenerator) -> LocalisedFlow<Float> {
+        LocalisedFlow<Float>(dimension: 2, layers: 1, latentDimension: 1, couplings: 2, hidden: [hidden], headHidden: [4],
+                             generator: &generator)
+    }
+
+    /// A schedule of `rounds` rounds of 4-epoch flow stages (stage 0 too), no weight decay, for the
+    /// short runs here.
+    static func shortSchedule(batch: Int, learningRate: Double, seed: UInt64, rounds: Int) -> LatentVariableSchedule {
+        var training = TrainingSettings()
+        training.batchSize = batch
+        training.learningRate = learningRate
+        training.weightDecay = 0
+        training.seed = seed
+        var schedule = LatentVariableSchedule(training: training)
+        schedule.initialEpochs = 4
+        schedule.roundEpochs = 4
+        schedule.rounds = rounds
+        return schedule
+    }
+
+    /// The flow stages of the alternating schedule share one learning-rate decay: no stage starts
+    /// above the rate the previous one ended at, and the last ends about `decays` decays below the
+    /// initial rate, as one run of all the epochs would. Restarting every stage at the full rate
+    /// with a decay of its own (the schedule before session 7) fails both.
+    func testScheduleStagesContinueOneRateDecay() throws {
+        let g = TestData.pedigreeRelationship(count: 200, children: 3)
+        let spectrum = try RelatednessSpectrum(grm: g)
+        var generator = SeededGenerator(seed: 670)
+        let x = try Self.curvedRows(relatedness: g, lambda: 0.5, generator: &generator)
+        let model = Self.smallLGF(hidden: 8, generator: &generator)
+        let schedule = Self.shortSchedule(batch: 50, learningRate: 0.01, seed: 671, rounds: 3)
+        let result = schedule.run(model: model, data: x, spectrum: spectrum)
+        let rates = result.stages.map { $0.epochs.map(\.learningRate) }
+        print("schedule rates per stage: \(rates)")
+        for k in 1..<rates.count {
+            XCTAssertLessThanOrEqual(rates[k].first!, rates[k - 1].last!, "stage \(k) starts above stage \(k - 1)'s end")
+        }
+        let training = schedule.training
+        let decayed = training.learningRate * pow(training.decayRate, Double(training.decays))
+        XCTAssertEqual(rates.last!.last!, decayed, accuracy: 1e-9 * training.learningRate)
     }
 
     /// With the standard normal as the inner law, the leading-columns objective is the standard

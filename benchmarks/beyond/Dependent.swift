@@ -83,7 +83,9 @@ func dependent(seeds: Int, epochs: Int, lambda: Double, maps: [SyntheticMap], ki
 
 /// Trains as `training` says; returns the fitted λ (corrected) or the true one (oracle).
 /// (With `validation` rows, every stage keeps its best epoch by the validation IS NLL with
-/// `validationSamples` draws per row.)
+/// `validationSamples` draws per row.) Corrected: `LatentVariableSchedule` with 3 rounds
+/// (BEYOND_ROUNDS=R: R rounds), every flow stage `epochs`/(rounds + 1) epochs, λ stages over the
+/// library's noise draws (BEYOND_DRAWS=N: N draws).
 func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, validation: Matrix<Float>? = nil,
                                           validationSamples: Int = 8, spectrum: RelatednessSpectrum,
                                           settings: TrainingSettings, epochs: Int, training: DependentTraining,
@@ -95,7 +97,8 @@ func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, vali
     let trainer = LatentVariableTrainer(model: model, settings: s, validationSamples: validationSamples)
     switch training {
     case .iid:
-        _ = trainer.train(data: train, validation: validation, objective: StandardNormalObjective())
+        let result = trainer.train(data: train, validation: validation, objective: StandardNormalObjective())
+        if stageLog { stageNote("iid\tbest validation NLL \(result.bestValidationNLL ?? .nan) at epoch \(result.bestEpoch ?? 0)") }
         return nil
     case .oracle:
         let objective = MiniBatchObjective<Float>(model: RelatednessCovariance(spectrum: spectrum, lambda: lambda).cachingPrecision())
@@ -109,10 +112,29 @@ func fitDependent<M: LatentVariableModel>(_ model: M, train: Matrix<Float>, vali
     case .grid:
         preconditionFailure("fitDependent: the grid arm is run by table1Latent")
     }
+    let env = ProcessInfo.processInfo.environment
     var schedule = LatentVariableSchedule(training: settings)
-    schedule.rounds = 3
-    schedule.initialEpochs = epochs / 4
-    schedule.roundEpochs = epochs / 4
+    schedule.rounds = env["BEYOND_ROUNDS"].flatMap(Int.init) ?? 3
+    schedule.initialEpochs = epochs / (schedule.rounds + 1)
+    schedule.roundEpochs = epochs / (schedule.rounds + 1)
     schedule.validationSamples = validationSamples
-    return schedule.run(model: model, data: train, validation: validation, spectrum: spectrum).lambda
+    if let draws = env["BEYOND_DRAWS"].flatMap(Int.init) { schedule.lambdaDraws = draws }
+    let result = schedule.run(model: model, data: train, validation: validation, spectrum: spectrum)
+    if stageLog {
+        let stages = result.stages.map { s in
+            String(format: "%.4f@%d[%@]", s.bestValidationNLL ?? .nan, s.bestEpoch ?? 0,
+                   s.epochs.map { String(format: "%.3f", $0.validationNLL ?? .nan) }.joined(separator: " "))
+        }
+        stageNote("corrected\tlambdas \(result.lambdas.map { String(format: "%.3f", $0) }.joined(separator: ","))\tselected \(result.selectedStage)\t"
+            + stages.joined(separator: " | "))
+    }
+    return result.lambda
+}
+
+/// BEYOND_STAGES=1: `fitDependent` logs every fit's stages (validation NLL per epoch) on stderr.
+let stageLog = ProcessInfo.processInfo.environment["BEYOND_STAGES"] == "1"
+
+/// One line on stderr.
+func stageNote(_ line: String) {
+    FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
 }

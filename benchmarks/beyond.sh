@@ -48,25 +48,25 @@ echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1-3 /proc/loadavg
 case $part in
 iid)
   seeds=${2:-5}; epochs=${3:-100}; rows=${4:-5000}; k=${5:-4}; models=${6:-affine,lgf-shift,marginal-iq}; twice=${7-$models}
-  tests=${8:-500}; targets=${9:-rectangles,moons}
+  tests=${8:-500}; targets=${9:-rectangles,moons}; lengths="$epochs${twice:+ $((2 * epochs))}"
   export EPOCHS=$epochs ROWS=$rows K=$k MODELS=$models SEEDS=$seeds TESTS=$tests TARGETS=$targets
   # One process per seed and model, at EPOCHS and (MODELS_2X) at 2 x EPOCHS.
   { for s in $(seq 1 "$seeds"); do for m in ${models//,/ }; do echo "$epochs $s $m"; done; done
     for s in $(seq 1 "$seeds"); do for m in ${twice//,/ }; do echo "$((2 * epochs)) $s $m"; done; done; } |
     xargs -P 2 -L 1 sh -c 'mkdir -p "$OUT/rows.e$0" && BEYOND_ROWS="$OUT/rows.e$0" nice -n 10 "$BIN" iid "$SEEDS" "$0" "$K" "$1" "$2" "$ROWS" 128 \
       "$TARGETS" "$TESTS" > "$OUT/iid.e$0.$2.seed$1.tsv"'
-  for e in "$epochs" $((2 * epochs)); do
+  for e in $lengths; do
     { echo -e "target\tmodel\tseed\tparameters\ttest_nll\ttest_nll_se\ttrue_nll\tseconds\texcess_se\ttrain_nll\ttrain_true_nll"
       tail -q -n +2 "$out"/iid.e$e.*.seed*.tsv | sort -k1,1r -k2,2 -k3,3n; } > "$out/iid.e$e.tsv"
   done
   # Mean and SD over seeds of the held-out NLL per target, model and epochs.
-  for e in "$epochs" $((2 * epochs)); do
+  for e in $lengths; do
     awk -F'\t' -v e="$e" 'NR > 1 { k = $1 " " $2 " " e " epochs"; n[k]++; s[k] += $5; q[k] += $5 * $5; p[k] = $4 }
       END { for (k in n) { m = s[k] / n[k]; printf "%s\t%d params\tmean %.4f\tsd %.4f\t(%d seeds)\n", k, p[k], m, sqrt((q[k] - n[k] * m * m) / (n[k] > 1 ? n[k] - 1 : 1)), n[k] } }' \
       "$out/iid.e$e.tsv"
   done | sort | tee "$out/iid.summary.txt"
   # Each model minus the plain flow, paired on the same test rows of a seed.
-  for e in "$epochs" $((2 * epochs)); do
+  for e in $lengths; do
     for t in rectangles moons; do for m in ${models//,/ }; do
       [ "$m" = affine ] && continue
       for s in $(seq 1 "$seeds"); do

@@ -39,7 +39,7 @@ final class LatentDensityCommandTests: XCTestCase {
                 .dropFirst().map { ($0[0], $0[1]) })
             XCTAssertEqual(metrics["model"], model)
             XCTAssertEqual(metrics["n_test"], "100")
-            XCTAssertEqual(metrics["training_samples"], "4", "i.i.d. latent fits train on the K = 4 bound by default")
+            XCTAssertEqual(metrics["training_samples"], "8", "i.i.d. latent fits train on the K = 8 bound by default")
             for key in ["train_nll_se", "validation_nll_se", "test_nll_se"] {
                 XCTAssertGreaterThan(try XCTUnwrap(Double(try XCTUnwrap(metrics[key]))), 0, key)
             }
@@ -222,8 +222,8 @@ final class LatentDensityCommandTests: XCTestCase {
                 XCTAssertEqual(result.status, 0, result.stderr)
                 let metrics = Dictionary(uniqueKeysWithValues: try Self.table(folder.appendingPathComponent("\(model)-\(label).metrics.tsv"))
                     .dropFirst().map { ($0[0], $0[1]) })
-                // The dependent objectives are ELBOs; only the i.i.d. fit takes the K = 4 default.
-                XCTAssertEqual(metrics["training_samples"], label == "iid" ? "4" : "1", label)
+                // The dependent objectives are ELBOs; only the i.i.d. fit takes the K = 8 default.
+                XCTAssertEqual(metrics["training_samples"], label == "iid" ? "8" : "1", label)
                 switch label {
                 case "grm":
                     XCTAssertEqual(metrics["dependence"], "relatedness")

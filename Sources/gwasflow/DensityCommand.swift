@@ -36,7 +36,7 @@ struct DensityCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Columns to model: 1-based positions (1,2,4 or 2-4) or header names.", valueName: "LIST"))
     var columns: String = "all"
 
-    @Option(help: ArgumentHelp("Model: affine or spline (plain flow), lgf (localised generative flow: --layers LGF layers of --couplings-per-layer affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
+    @Option(help: ArgumentHelp("Model: affine (RealNVP affine couplings; realnvp is the same) or spline (plain flow), lgf (localised generative flow: --layers LGF layers of --couplings-per-layer affine couplings then exp(s(u))·+t(u)) or marginal (marginalizing flow).", valueName: "KIND"))
     var model: String = "affine"
 
     @Option(help: ArgumentHelp("lgf: dimension of each layer's latent u (default 2); marginal: auxiliary dimensions B (default 2, or 3 for an odd number of columns so that p + B is even as the interleaved layout needs).", valueName: "B"))
@@ -155,8 +155,9 @@ struct DensityCommand: ParsableCommand {
         var s = DensitySettings()
         do { s.columns = try ColumnSelection(parsing: columns) } catch { throw ValidationError("\(error)") }
         let latentKind = LatentDensitySettings.Kind(rawValue: model)
-        guard let coupling = latentKind != nil ? .affine : FlowArchitecture.Coupling(rawValue: model) else {
-            throw ValidationError("--model must be affine, spline, lgf or marginal, got \(model)")
+        let couplingName = model == "realnvp" ? FlowArchitecture.Coupling.affine.rawValue : model
+        guard let coupling = latentKind != nil ? .affine : FlowArchitecture.Coupling(rawValue: couplingName) else {
+            throw ValidationError("--model must be affine (or realnvp), spline, lgf or marginal, got \(model)")
         }
         if let latentKind {
             if let aux, aux < 1 { throw ValidationError("--aux must be at least 1, got \(aux)") }

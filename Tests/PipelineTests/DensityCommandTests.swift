@@ -78,9 +78,23 @@ final class DensityCommandTests: XCTestCase {
                        try Data(contentsOf: folder.appendingPathComponent("q2.model.json")))
     }
 
+    /// `--model realnvp` (the and the papers' name) is the affine flow: same seed, same model file.
+    func testRealNVPIsTheAffineFlow() throws {
+        _ = try writeTable("train.txt", rows: 200, seed: 3)
+        for model in ["affine", "realnvp"] {
+            let r = try GWASFlowProcess.run(["density", "--pheno", "train.txt", "--columns", "x1,x2", "--model", model,
+                                             "--layers", "2", "--hidden", "8,8", "--epochs", "2", "--batch", "64",
+                                             "--seed", "4", "--out", model, "--quiet"], in: folder)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let affine = try Data(contentsOf: folder.appendingPathComponent("affine.model.json"))
+        XCTAssertEqual(try FlowModel<Float>(jsonData: affine).architecture.coupling, .affine)
+        XCTAssertEqual(affine, try Data(contentsOf: folder.appendingPathComponent("realnvp.model.json")))
+    }
+
     func testBadOptionsFailWithOneLine() throws {
         _ = try writeTable("train.txt", rows: 50, seed: 1)
-        for (args, expected) in [(["--model", "glow"], "--model must be affine, spline, lgf or marginal"),
+        for (args, expected) in [(["--model", "glow"], "--model must be affine (or realnvp), spline, lgf or marginal"),
                                  (["--hidden", "128,x"], "--hidden must be positive widths"),
                                  (["--columns", "x1,zz"], "zz"),
                                  (["--validation", "1.5"], "--validation must be in [0, 1)")] {

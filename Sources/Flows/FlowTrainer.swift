@@ -132,10 +132,8 @@ public final class FlowTrainer<Scalar: FlowScalar> {
         var rows: [Int] = []
         rows.reserveCapacity(bs)
 
-        var summaries: [EpochSummary] = []
         let sweep = ParameterSweep(all)
         var checkpoint = BestCheckpoint(parameters: all)
-        var stoppedEarly = false
         var step = 0
         let clock = ContinuousClock()
 
@@ -167,22 +165,13 @@ public final class FlowTrainer<Scalar: FlowScalar> {
             }
             let seconds = (clock.now - started).seconds, cpuSeconds = processCPUSeconds() - startedCPU
             let lr = rate(step)
-            var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
+            let summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
                                        validationNLL: nil, learningRate: lr, skippedSteps: skipped, seconds: seconds,
                                        cpuSeconds: cpuSeconds)
-            if let validation {
-                let nll = flow.meanNegativeLogLikelihood(validation)
-                summary.validationNLL = nll
-                checkpoint.observe(epoch: epoch, validationNLL: nll)
-            }
-            summaries.append(summary)
-            onEpoch(summary)
-            if validation != nil, checkpoint.patienceExhausted(settings.patience) {
-                stoppedEarly = true
-                break
-            }
+            if checkpoint.endEpoch(summary, validationNLL: validation.map { flow.meanNegativeLogLikelihood($0) },
+                                   patience: settings.patience, report: onEpoch) { break }
         }
-        return checkpoint.finish(epochs: summaries, stoppedEarly: stoppedEarly)
+        return checkpoint.finish()
     }
 
     /// Forward, objective, backward and clipping for one batch; returns the loss, or a

@@ -68,9 +68,8 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
                                                 parameters: all, weightDecay: settings.weightDecay)
         var batches = SeededGenerator(seed: settings.seed)
         var noise = batches.split()
-        var summaries: [EpochSummary] = []
         var checkpoint = BestCheckpoint(parameters: all)
-        var stoppedEarly = false, step = 0
+        var step = 0
         let clock = ContinuousClock()
 
         for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
@@ -96,23 +95,14 @@ public final class LatentVariableTrainer<Model: LatentVariableModel> {
                     skipped += 1
                 }
             }
-            var summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
+            let summary = EpochSummary(epoch: epoch, trainingLoss: taken > 0 ? lossSum / Double(taken) : .nan,
                                        validationNLL: nil, learningRate: rate(step), skippedSteps: skipped,
                                        seconds: (clock.now - started).seconds,
                                        cpuSeconds: processCPUSeconds() - startedCPU)
-            if let validation {
-                let nll = validationNLL(validation)
-                summary.validationNLL = nll
-                checkpoint.observe(epoch: epoch, validationNLL: nll)
-            }
-            summaries.append(summary)
-            onEpoch(summary)
-            if validation != nil, checkpoint.patienceExhausted(settings.patience) {
-                stoppedEarly = true
-                break
-            }
+            if checkpoint.endEpoch(summary, validationNLL: validation.map(validationNLL),
+                                   patience: settings.patience, report: onEpoch) { break }
         }
-        return checkpoint.finish(epochs: summaries, stoppedEarly: stoppedEarly)
+        return checkpoint.finish()
     }
 
     /// Clips the global gradient norm to `settings.gradientClipNorm`; false when it is not finite.

@@ -171,7 +171,6 @@ final class LatentVariableDependenceTests: XCTestCase {
         let schedule = Self.shortSchedule(batch: 50, learningRate: 0.01, seed: 671, rounds: 3)
         let result = schedule.run(model: model, data: x, spectrum: spectrum)
         let rates = result.stages.map { $0.epochs.map(\.learningRate) }
-        print("schedule rates per stage: \(rates)")
         for k in 1..<rates.count {
             XCTAssertLessThanOrEqual(rates[k].first!, rates[k - 1].last!, "stage \(k) starts above stage \(k - 1)'s end")
         }
